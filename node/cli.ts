@@ -1,0 +1,63 @@
+import { Command } from 'commander'
+import { stringify } from 'yaml'
+import { ConfigError, describeError } from '../common/errors.ts'
+import { parseKeyFlags } from './cli-flags.ts'
+import { loadConfig } from './config.ts'
+import type { NodeConfig } from './config.ts'
+import { configReference } from './config-reference.ts'
+import { runBrokerProcess, runNodeProcess } from './process.ts'
+
+/** Loads the config from `--config`/LIVESTORE_CONFIG, the environment and key flags. */
+function configFrom (configFile: string | undefined, words: string[], extra: Record<string, string> = {}): NodeConfig {
+  const { flags, problems } = parseKeyFlags(words)
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ key: 'command line', message: p })))
+  return loadConfig({ file: configFile ?? process.env.LIVESTORE_CONFIG, env: process.env, flags: { ...flags, ...extra } })
+}
+
+/** The `livestore` command line (commander). Returns when the command has finished. */
+export async function main (argv: string[]): Promise<void> {
+  const program = new Command('livestore')
+    .description('A gossip-first, coordinator-free live-store for OpenTelemetry traces')
+    .showHelpAfterError()
+
+  program.command('start', { isDefault: true })
+    .description('Run a live-store node (with the embedded Kafka broker when kafka.brokers is empty)')
+    .option('-c, --config <file>', 'YAML config file (Tempo-style keys)')
+    .allowUnknownOption().allowExcessArguments()
+    .action(async (opts: { config?: string }, cmd: Command) => {
+      await runNodeProcess(configFrom(opts.config, cmd.args))
+    })
+
+  program.command('broker')
+    .description('Run the embedded Kafka-compatible broker on its own')
+    .option('-c, --config <file>', 'YAML config file; its broker: section is used')
+    .option('--host <address>', 'listen address (broker.host)')
+    .option('--port <port>', 'TCP port (broker.port)')
+    .option('--data-dir <dir>', 'data directory (broker.data_dir)')
+    .option('--partitions <n>', 'partitions of auto-created topics (broker.partitions)')
+    .allowUnknownOption().allowExcessArguments()
+    .action(async (opts: { config?: string, host?: string, port?: string, dataDir?: string, partitions?: string }, cmd: Command) => {
+      const extra: Record<string, string> = {}
+      if (opts.host !== undefined) extra['broker.host'] = opts.host
+      if (opts.port !== undefined) extra['broker.port'] = opts.port
+      if (opts.dataDir !== undefined) extra['broker.data_dir'] = opts.dataDir
+      if (opts.partitions !== undefined) extra['broker.partitions'] = opts.partitions
+      await runBrokerProcess(configFrom(opts.config, cmd.args, extra))
+    })
+
+  program.command('config')
+    .description('Print the effective configuration as YAML, or the reference table')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--reference', 'print every key with its type, default and environment variable (Markdown)')
+    .allowUnknownOption().allowExcessArguments()
+    .action((opts: { config?: string, reference?: boolean }, cmd: Command) => {
+      process.stdout.write(opts.reference === true ? configReference() + '\n' : stringify(configFrom(opts.config, cmd.args)))
+    })
+
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    process.stderr.write(`livestore: ${err instanceof ConfigError ? err.message : describeError(err)}\n`)
+    process.exitCode = err instanceof ConfigError ? 2 : 1
+  }
+}
