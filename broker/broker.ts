@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
@@ -53,6 +54,8 @@ export class Broker extends ServiceBase {
     super()
     this.#deps = deps
     this.#metrics = createBrokerMetrics(deps.registry)
+    // Every waiting Fetch listens on this signal; hundreds at once are normal.
+    setMaxListeners(Infinity, this.#stopping.signal)
   }
 
   /** The listening address (valid once started). */

@@ -29,7 +29,6 @@ export const handleCreateTopics: Handler<CreateTopicsRequest, CreateTopicsRespon
     }
     try {
       await ctx.logs.createTopic(t.name, partitions)
-      ctx.logger.info({ topic: t.name, partitions }, 'created topic')
       topics.push({ name: t.name, errorCode: KafkaError.NONE, errorMessage: null })
     } catch (err) {
       if (err instanceof TopicAlreadyExistsError) topics.push(fail(KafkaError.TOPIC_ALREADY_EXISTS, err.message))
@@ -48,7 +47,6 @@ export const handleDeleteTopics: Handler<DeleteTopicsRequest, DeleteTopicsRespon
     try {
       await ctx.logs.deleteTopic(name)
       await ctx.offsets.deleteTopic(name)
-      ctx.logger.info({ topic: name }, 'deleted topic')
       topics.push({ name, errorCode: KafkaError.NONE })
     } catch (err) {
       if (err instanceof UnknownTopicError) topics.push({ name, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION })

@@ -8,7 +8,7 @@ const kafkajs = require('kafkajs/src/protocol/error.js') as {
   errorCodes: { type: string, code: number, retriable: boolean }[]
 }
 
-void test('every kafkajs error code is in the table with the same retriable flag', () => {
+test('every kafkajs error code is in the table with the same retriable flag', () => {
   for (const e of kafkajs.errorCodes) {
     const info = errorInfo(e.code)
     assert.ok(info, `code ${e.code} ${e.type}`)
@@ -17,7 +17,7 @@ void test('every kafkajs error code is in the table with the same retriable flag
   }
 })
 
-void test('names and codes used by the broker', () => {
+test('names and codes used by the broker', () => {
   assert.equal(KafkaError.NONE, 0)
   assert.equal(KafkaError.NOT_COORDINATOR, 16)
   assert.equal(KafkaError.UNSUPPORTED_VERSION, 35)

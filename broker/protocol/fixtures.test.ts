@@ -21,7 +21,7 @@ for (const codec of Object.values(apis) as AnyApiCodec[]) {
   const sample = samples[codec.apiKey]!
   for (let v = codec.minVersion; v <= codec.maxVersion; v++) {
     for (const kind of ['request', 'response'] as const) {
-      void test(`golden ${codec.name} v${v} ${kind}`, () => {
+      test(`golden ${codec.name} v${v} ${kind}`, () => {
         const path = join(root, fixtureDir(codec.name), `v${v}_${kind}.hex`)
         assert.ok(existsSync(path), `missing fixture ${path} (run fixtures/generate.ts once and commit it)`)
         const bytes = fromHex(readFileSync(path, 'utf8'))

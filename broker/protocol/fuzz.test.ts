@@ -29,7 +29,7 @@ function fixture (codec: AnyApiCodec, v: number, kind: 'request' | 'response'): 
 }
 
 for (const codec of codecs) {
-  void test(`${codec.name}: every strict prefix of every fixture throws ProtocolDecodeError`, () => {
+  test(`${codec.name}: every strict prefix of every fixture throws ProtocolDecodeError`, () => {
     for (let v = codec.minVersion; v <= codec.maxVersion; v++) {
       for (const kind of ['request', 'response'] as const) {
         const bytes = fixture(codec, v, kind)
@@ -44,7 +44,7 @@ for (const codec of codecs) {
     }
   })
 
-  void test(`${codec.name}: random and mutated bytes only ever throw ProtocolDecodeError`, () => {
+  test(`${codec.name}: random and mutated bytes only ever throw ProtocolDecodeError`, () => {
     const version = fc.integer({ min: codec.minVersion, max: codec.maxVersion })
     fc.assert(fc.property(version, fc.uint8Array({ maxLength: 200 }), (v, bytes) => {
       onlyDecodeErrors(() => codec.decodeRequest(v, new Reader(Buffer.from(bytes))))
@@ -62,13 +62,13 @@ for (const codec of codecs) {
   })
 }
 
-void test('request headers: random bytes only throw ProtocolDecodeError', () => {
+test('request headers: random bytes only throw ProtocolDecodeError', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
     onlyDecodeErrors(() => decodeRequestHeader(Buffer.from(bytes)))
   }))
 })
 
-void test('record batches: mutations never escape validate, split or decode', () => {
+test('record batches: mutations never escape validate, split or decode', () => {
   const batch = encodeRecordBatch({
     records: [
       { key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1000n, headers: [{ key: 'a', value: Buffer.from('b') }] },

@@ -17,7 +17,7 @@ const Long = require('kafkajs/src/utils/long.js') as { fromString: (s: string) =
 const isDecodeError = (field: string) => (e: unknown): boolean =>
   e instanceof ProtocolDecodeError && e.field === field && e.message.includes(field)
 
-void test('primitives round-trip at their edges', () => {
+test('primitives round-trip at their edges', () => {
   const w = new Writer(16) // small on purpose: forces the scratch buffer to grow
   w.int8(-128).int8(127).int16(-32768).int16(32767).int32(-2147483648).int32(2147483647).uint32(4294967295)
   w.int64(-(2n ** 63n)).int64(2n ** 63n - 1n).boolean(true).boolean(false)
@@ -42,7 +42,7 @@ void test('primitives round-trip at their edges', () => {
   assert.equal(r.remaining, 0)
 })
 
-void test('varint and varlong encodings match kafkajs', () => {
+test('varint and varlong encodings match kafkajs', () => {
   fc.assert(fc.property(fc.integer({ min: -2147483648, max: 2147483647 }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (i, l) => {
     const ours = new Writer().varint(i).varlong(l).toBuffer()
     const theirs = new KjsEncoder()
@@ -55,7 +55,7 @@ void test('varint and varlong encodings match kafkajs', () => {
   }))
 })
 
-void test('reads past the end throw ProtocolDecodeError naming the field', () => {
+test('reads past the end throw ProtocolDecodeError naming the field', () => {
   const r = new Reader(Buffer.from([0, 1, 2]))
   assert.throws(() => r.int32('replica_id'), isDecodeError('replica_id'))
   assert.throws(() => r.int64('fetch_offset'), isDecodeError('fetch_offset'))
@@ -66,7 +66,7 @@ void test('reads past the end throw ProtocolDecodeError naming the field', () =>
   assert.throws(() => new Reader(Buffer.alloc(11, 0xff)).varlong('ts'), isDecodeError('ts'))
 })
 
-void test('bad lengths and counts throw before allocating', () => {
+test('bad lengths and counts throw before allocating', () => {
   const neg = (n: number, size: 2 | 4): Buffer => {
     const b = Buffer.alloc(size)
     if (size === 2) b.writeInt16BE(n)
@@ -89,7 +89,7 @@ void test('bad lengths and counts throw before allocating', () => {
   assert.throws(() => new Reader(Buffer.from([0x04])).varintBytes('key'), isDecodeError('key')) // 2, nothing follows
 })
 
-void test('bytes() returns a view, and the writer references large buffers instead of copying', () => {
+test('bytes() returns a view, and the writer references large buffers instead of copying', () => {
   const src = Buffer.from([0, 0, 0, 2, 7, 8])
   const view = new Reader(src).bytes()
   src[4] = 9
@@ -106,7 +106,7 @@ void test('bytes() returns a view, and the writer references large buffers inste
   assert.equal(all.readInt16BE(4 + big.length), 5)
 })
 
-void test('a reader window bounds every read', () => {
+test('a reader window bounds every read', () => {
   const buf = Buffer.from([0, 0, 0, 1, 0, 0, 0, 2])
   const r = new Reader(buf, 0, 4)
   assert.equal(r.int32(), 1)
@@ -114,7 +114,7 @@ void test('a reader window bounds every read', () => {
   assert.throws(() => new Reader(buf, 4, 100), ProtocolDecodeError)
 })
 
-void test('property: any sequence of writes reads back', () => {
+test('property: any sequence of writes reads back', () => {
   const op = fc.oneof(
     fc.integer({ min: -128, max: 127 }).map((v) => ['int8', v] as const),
     fc.integer({ min: -2147483648, max: 2147483647 }).map((v) => ['int32', v] as const),

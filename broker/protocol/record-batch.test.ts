@@ -28,7 +28,7 @@ const sample = [
   { key: Buffer.from('k3'), value: null, timestamp: T0 + 3n },
 ]
 
-void test('encodeRecordBatch produces the same bytes as kafkajs for the same batch', async () => {
+test('encodeRecordBatch produces the same bytes as kafkajs for the same batch', async () => {
   const ours = encodeRecordBatch({
     records: sample, partitionLeaderEpoch: 0, producerEpoch: 0, baseSequence: 0, producerId: -1n,
   })
@@ -49,7 +49,7 @@ void test('encodeRecordBatch produces the same bytes as kafkajs for the same bat
 })
 
 for (const compression of ['none', 'gzip'] as const) {
-  void test(`kafkajs decodes our ${compression} batch, and we decode it back`, async () => {
+  test(`kafkajs decodes our ${compression} batch, and we decode it back`, async () => {
     const batch = encodeRecordBatch({ baseOffset: 100n, records: sample, compression })
     const decoded = await kjsDecodeBatch(new KjsDecoder(batch))
     assert.equal(decoded.records.length, 3)
@@ -72,7 +72,7 @@ for (const compression of ['none', 'gzip'] as const) {
   })
 }
 
-void test('we decode a kafkajs-built gzip batch and validate its CRC', async () => {
+test('we decode a kafkajs-built gzip batch and validate its CRC', async () => {
   const batch = (await RecordBatch({
     compression: 1,
     firstOffset: Long.fromValue('0'),
@@ -89,7 +89,7 @@ void test('we decode a kafkajs-built gzip batch and validate its CRC', async () 
   ])
 })
 
-void test('readBatchHeader and setBaseOffset (outside the CRC)', () => {
+test('readBatchHeader and setBaseOffset (outside the CRC)', () => {
   const batch = encodeRecordBatch({ records: sample, producerId: 7n, producerEpoch: 2, baseSequence: 9, timestampType: 'log-append' })
   setBaseOffset(batch, 12345n)
   const h = readBatchHeader(batch)
@@ -109,7 +109,7 @@ void test('readBatchHeader and setBaseOffset (outside the CRC)', () => {
   assert.deepEqual(decodeRecords(batch).map((r) => r.timestamp), [T0 + 5n, T0 + 5n, T0 + 5n])
 })
 
-void test('splitRecordBatches returns whole batches and rejects a partial tail', () => {
+test('splitRecordBatches returns whole batches and rejects a partial tail', () => {
   const a = encodeRecordBatch({ records: sample })
   const b = encodeRecordBatch({ records: sample.slice(0, 1) })
   const both = Buffer.concat([a, b])
@@ -128,7 +128,7 @@ function corrupt (edit: (b: Buffer) => void, crc = true): Buffer {
   return b
 }
 
-void test('validateRecordBatch rejects what Kafka rejects, with Kafka error codes', () => {
+test('validateRecordBatch rejects what Kafka rejects, with Kafka error codes', () => {
   const cases: [string, Buffer, number][] = [
     ['magic 1', corrupt((b) => b.writeInt8(1, 16), false), KafkaError.UNSUPPORTED_FOR_MESSAGE_FORMAT],
     ['magic 0', corrupt((b) => b.writeInt8(0, 16), false), KafkaError.UNSUPPORTED_FOR_MESSAGE_FORMAT],
@@ -147,7 +147,7 @@ void test('validateRecordBatch rejects what Kafka rejects, with Kafka error code
   }
 })
 
-void test('validateProduceRecords wants exactly one valid batch', () => {
+test('validateProduceRecords wants exactly one valid batch', () => {
   const a = encodeRecordBatch({ records: sample })
   assert.equal(validateProduceRecords(a).ok, true)
   assert.equal(validateProduceRecords(null).ok, false)
@@ -155,7 +155,7 @@ void test('validateProduceRecords wants exactly one valid batch', () => {
   assert.equal(validateProduceRecords(a.subarray(0, a.length - 1)).ok, false)
 })
 
-void test('snappy/lz4/zstd batches validate (stored as-is) but cannot be decoded', () => {
+test('snappy/lz4/zstd batches validate (stored as-is) but cannot be decoded', () => {
   for (const codec of [2, 3, 4]) {
     const b = corrupt((x) => x.writeInt16BE(codec, 21))
     assert.equal(validateRecordBatch(b).ok, true)
@@ -164,7 +164,7 @@ void test('snappy/lz4/zstd batches validate (stored as-is) but cannot be decoded
   }
 })
 
-void test('findOffsetByTimestamp / firstOffsetAtOrAfterTimestamp', () => {
+test('findOffsetByTimestamp / firstOffsetAtOrAfterTimestamp', () => {
   const batch = encodeRecordBatch({ baseOffset: 10n, records: sample })
   assert.equal(firstOffsetAtOrAfterTimestamp(batch, 0n), 10n)
   assert.equal(firstOffsetAtOrAfterTimestamp(batch, T0), 10n)
@@ -173,7 +173,7 @@ void test('findOffsetByTimestamp / firstOffsetAtOrAfterTimestamp', () => {
   assert.equal(firstOffsetAtOrAfterTimestamp(batch, T0 + 6n), null)
 })
 
-void test('large timestamps and negative deltas round-trip through varlong', () => {
+test('large timestamps and negative deltas round-trip through varlong', () => {
   const records = [
     { key: null, value: Buffer.alloc(3000, 1), timestamp: 1n << 50n },
     { key: null, value: null, timestamp: 5n },

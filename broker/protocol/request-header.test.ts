@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url)
 const kjsRequest = require('kafkajs/src/protocol/request.js') as (o: Record<string, unknown>) => Promise<{ buffer: Buffer }>
 const kjsFetchV11 = require('kafkajs/src/protocol/requests/fetch/v11/request.js') as (o: Record<string, unknown>) => unknown
 
-void test('decodes the header kafkajs writes (after its size prefix)', async () => {
+test('decodes the header kafkajs writes (after its size prefix)', async () => {
   const req = kjsFetchV11({ replicaId: -1, maxWaitTime: 1, minBytes: 1, maxBytes: 1, topics: [] })
   const framed = (await kjsRequest({ correlationId: 77, clientId: 'my-app', request: req })).buffer
   assert.equal(framed.readInt32BE(0), framed.length - 4)
@@ -20,7 +20,7 @@ void test('decodes the header kafkajs writes (after its size prefix)', async () 
   assert.equal(peekCorrelationId(frame), 77)
 })
 
-void test('a null client id, our encoder, and the response header', () => {
+test('a null client id, our encoder, and the response header', () => {
   const w = new Writer()
   encodeRequestHeader(w, { apiKey: 18, apiVersion: 2, correlationId: -5, clientId: null })
   const { header, bodyOffset } = decodeRequestHeader(w.toBuffer())
@@ -29,7 +29,7 @@ void test('a null client id, our encoder, and the response header', () => {
   assert.deepEqual(encodeResponseHeader(0x01020304), Buffer.from([1, 2, 3, 4]))
 })
 
-void test('ApiVersions v3 (header v2, flexible): the first four fields decode as in v1', () => {
+test('ApiVersions v3 (header v2, flexible): the first four fields decode as in v1', () => {
   // api_key 18, api_version 3, correlation_id 9, client_id "rdkafka", then tagged fields + compact body
   const frame = Buffer.concat([
     Buffer.from([0, 18, 0, 3, 0, 0, 0, 9, 0, 7]), Buffer.from('rdkafka'),
@@ -39,7 +39,7 @@ void test('ApiVersions v3 (header v2, flexible): the first four fields decode as
   assert.deepEqual(header, { apiKey: 18, apiVersion: 3, correlationId: 9, clientId: 'rdkafka' })
 })
 
-void test('truncated headers throw ProtocolDecodeError', () => {
+test('truncated headers throw ProtocolDecodeError', () => {
   const w = new Writer()
   encodeRequestHeader(w, { apiKey: 0, apiVersion: 7, correlationId: 1, clientId: 'abc' })
   const full = w.toBuffer()

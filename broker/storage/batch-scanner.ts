@@ -3,8 +3,8 @@
  * costs one read per chunk rather than one per batch. Used by recovery (full CRC checks), by
  * open (header-only tail scan) and by reads (find a batch by offset or timestamp).
  */
-import { ATTRIBUTES_AT, BATCH_HEADER_SIZE, BATCH_LENGTH_AT, CURRENT_MAGIC, LOG_OVERHEAD, readBatchHeader } from './batch-header.ts'
-import { crc32c } from './crc32c.ts'
+import { ATTRIBUTES_AT, BATCH_HEADER_SIZE, BATCH_LENGTH_AT, CRC_AT, CURRENT_MAGIC, LAST_OFFSET_DELTA_AT, LOG_OVERHEAD, MAGIC_AT, MAX_TIMESTAMP_AT, readBatchHeader } from './batch-header.ts'
+import { crc32c } from '../protocol/crc32c.ts'
 import type { BatchHeader } from './batch-header.ts'
 import { readFully } from './fs-util.ts'
 
@@ -48,35 +48,55 @@ export class BatchScanner {
   at (position: number, verifyCrc: boolean, expectedBase?: bigint): ScannedBatch | ScanProblem | null {
     const available = this.#end - position
     if (available <= 0) return null
-    const problem = (kind: ScanProblem['kind'], reason: string, header: BatchHeader | null = null): ScanProblem =>
-      ({ position, kind, reason, header })
-    if (available < LOG_OVERHEAD) return problem('torn', `${available} bytes left, less than a batch length prefix`)
+    if (available < LOG_OVERHEAD) return problemAt(position, 'torn', `${available} bytes left, less than a batch length prefix`, null)
     this.#ensure(position, Math.min(available, BATCH_HEADER_SIZE))
     let at = position - this.#bufStart
-    const size = LOG_OVERHEAD + this.#buf.readInt32BE(at + BATCH_LENGTH_AT)
-    const header = available >= BATCH_HEADER_SIZE ? readBatchHeader(this.#buf, at) : null
-    if (size < BATCH_HEADER_SIZE) return problem('corrupt', `batch length ${size} is below the ${BATCH_HEADER_SIZE}-byte header`, header)
-    if (size > available) return problem('torn', `batch of ${size} bytes but only ${available} left`, header)
-    if (header === null) return problem('corrupt', 'unreadable header') // unreachable: size ≤ available
-    if (header.magic !== CURRENT_MAGIC) return problem('corrupt', `magic ${header.magic}, expected ${CURRENT_MAGIC}`, header)
-    if (header.lastOffsetDelta < 0) return problem('corrupt', 'negative lastOffsetDelta', header)
+    const buf = this.#buf
+    const size = LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH_AT)
+    if (size < BATCH_HEADER_SIZE) {
+      return problemAt(position, 'corrupt', `batch length ${size} is below the ${BATCH_HEADER_SIZE}-byte header`, available >= BATCH_HEADER_SIZE ? readBatchHeader(buf, at) : null)
+    }
+    if (size > available) {
+      return problemAt(position, 'torn', `batch of ${size} bytes but only ${available} left`, available >= BATCH_HEADER_SIZE ? readBatchHeader(buf, at) : null)
+    }
+    // size ≤ available, so the whole fixed header is in the buffer.
+    const magic = buf.readInt8(at + MAGIC_AT)
+    const lastOffsetDelta = buf.readInt32BE(at + LAST_OFFSET_DELTA_AT)
+    if (magic !== CURRENT_MAGIC) return problemAt(position, 'corrupt', `magic ${magic}, expected ${CURRENT_MAGIC}`, readBatchHeader(buf, at))
+    if (lastOffsetDelta < 0) return problemAt(position, 'corrupt', 'negative lastOffsetDelta', readBatchHeader(buf, at))
+    const crc = buf.readUInt32BE(at + CRC_AT)
     if (verifyCrc) {
       this.#ensure(position, size)
       at = position - this.#bufStart
-      const actual = crc32c(this.#buf, at + ATTRIBUTES_AT, at + size)
-      if (actual !== header.crc) return problem('corrupt', `CRC mismatch (stored ${header.crc}, computed ${actual})`, header)
+      const actual = crc32c(this.#buf.subarray(at + ATTRIBUTES_AT, at + size))
+      if (actual !== crc) return problemAt(position, 'corrupt', `CRC mismatch (stored ${crc}, computed ${actual})`, readBatchHeader(this.#buf, at))
     }
-    if (expectedBase !== undefined && header.baseOffset !== expectedBase) {
-      return problem('offset', `base offset ${header.baseOffset}, expected ${expectedBase}`, header)
+    const baseOffset = this.#buf.readBigInt64BE(at)
+    if (expectedBase !== undefined && baseOffset !== expectedBase) {
+      return problemAt(position, 'offset', `base offset ${baseOffset}, expected ${expectedBase}`, readBatchHeader(this.#buf, at))
     }
-    return { ...header, position, lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta) }
+    return {
+      baseOffset,
+      size,
+      magic,
+      crc,
+      lastOffsetDelta,
+      maxTimestamp: this.#buf.readBigInt64BE(at + MAX_TIMESTAMP_AT),
+      position,
+      lastOffset: baseOffset + BigInt(lastOffsetDelta),
+    }
   }
 
-  /** A copy of the bytes `[position, position + size)` (a whole batch found by `at`). */
-  copy (position: number, size: number): Buffer {
+  /**
+   * The bytes `[position, position + size)`, from the read buffer when it still holds them (a
+   * fetch scans the batches it returns, so usually no second read is needed). The result is a
+   * view: valid until the next call on this scanner.
+   */
+  view (position: number, size: number): Buffer {
     this.#ensure(position, size)
+    if (this.#bufLen < position - this.#bufStart + size) throw new RangeError(`short read at ${position}`)
     const at = position - this.#bufStart
-    return Buffer.from(this.#buf.subarray(at, at + size))
+    return this.#buf.subarray(at, at + size)
   }
 
   #ensure (position: number, length: number): void {
@@ -86,6 +106,10 @@ export class BatchScanner {
     this.#bufStart = position
     this.#bufLen = readFully(this.#fd, this.#buf, 0, want, position)
   }
+}
+
+function problemAt (position: number, kind: ScanProblem['kind'], reason: string, header: BatchHeader | null): ScanProblem {
+  return { position, kind, reason, header }
 }
 
 export function isProblem (r: ScannedBatch | ScanProblem): r is ScanProblem {

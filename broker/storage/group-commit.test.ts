@@ -19,8 +19,8 @@ function manualSync (): { sync: () => Promise<void>, calls: number, finish: (err
 
 const tick = (): Promise<void> => new Promise((resolve) => { setImmediate(resolve) })
 
-void describe('GroupCommit', () => {
-  void it('covers every write made while a sync ran with one more sync', async () => {
+describe('GroupCommit', () => {
+  it('covers every write made while a sync ran with one more sync', async () => {
     const s = manualSync()
     const gc = new GroupCommit(() => s.sync())
     const done: number[] = []
@@ -40,7 +40,7 @@ void describe('GroupCommit', () => {
     assert.equal(s.calls, 2)
   })
 
-  void it('fails the writers a failed sync covered and retries for later ones', async () => {
+  it('fails the writers a failed sync covered and retries for later ones', async () => {
     const s = manualSync()
     const gc = new GroupCommit(() => s.sync())
     const a = gc.waitFor(gc.wrote())
@@ -53,7 +53,7 @@ void describe('GroupCommit', () => {
     assert.equal(s.calls, 2)
   })
 
-  void it('idle resolves once no sync is running', async () => {
+  it('idle resolves once no sync is running', async () => {
     const s = manualSync()
     const gc = new GroupCommit(() => s.sync())
     await gc.idle()

@@ -8,7 +8,7 @@ import { InvalidPartitionsError, InvalidTopicError, TopicAlreadyExistsError, Unk
 import { LogManager, TOPICS_FILE } from './log-manager.ts'
 import { captureLogger, makeBatch, tempDir } from './test-helpers.ts'
 
-void describe('LogManager', () => {
+describe('LogManager', () => {
   let tmp: ReturnType<typeof tempDir>
   const clock = new ManualClock()
   beforeEach(() => { tmp = tempDir() })
@@ -17,7 +17,7 @@ void describe('LogManager', () => {
   const open = (config: Partial<StorageConfig> = {}): Promise<LogManager> =>
     LogManager.open({ dataDir: tmp.dir, clock, logger: captureLogger().logger, config: { fsync: 'never', ...config } })
 
-  void it('creates topics, persists them and reopens their partitions', async () => {
+  it('creates topics, persists them and reopens their partitions', async () => {
     const mgr = await open()
     assert.deepEqual(await mgr.createTopic('orders.v1', 3), { name: 'orders.v1', partitions: 3 })
     await mgr.createTopic('a', 1)
@@ -35,7 +35,7 @@ void describe('LogManager', () => {
     await again.close()
   })
 
-  void it('rejects bad names, bad partition counts and duplicates with typed errors', async () => {
+  it('rejects bad names, bad partition counts and duplicates with typed errors', async () => {
     const mgr = await open()
     await mgr.createTopic('my_topic', 1)
     for (const bad of ['', '.', '..', 'a b', 'x/y', 'é', 'a'.repeat(250)]) {
@@ -50,7 +50,7 @@ void describe('LogManager', () => {
     await mgr.close()
   })
 
-  void it('deletes a topic and its directories; a new topic of that name starts empty', async () => {
+  it('deletes a topic and its directories; a new topic of that name starts empty', async () => {
     const mgr = await open()
     await mgr.createTopic('t', 2)
     await mgr.partition('t', 0)?.append([makeBatch()], { durable: false })
@@ -63,7 +63,7 @@ void describe('LogManager', () => {
     await mgr.close()
   })
 
-  void it('removes partition directories not listed in topics.json on open', async () => {
+  it('removes partition directories not listed in topics.json on open', async () => {
     const mgr = await open()
     await mgr.createTopic('keep', 1)
     await mgr.close()
@@ -79,7 +79,7 @@ void describe('LogManager', () => {
     await again.close()
   })
 
-  void it('runs retention over every partition', async () => {
+  it('runs retention over every partition', async () => {
     const mgr = await open({ segmentBytes: 100, retentionMs: 1000 })
     await mgr.createTopic('t', 2)
     for (let p = 0; p < 2; p++) {
@@ -93,7 +93,7 @@ void describe('LogManager', () => {
     await mgr.close()
   })
 
-  void it('serializes concurrent creates of one name', async () => {
+  it('serializes concurrent creates of one name', async () => {
     const mgr = await open()
     const results = await Promise.allSettled([mgr.createTopic('x', 1), mgr.createTopic('x', 1)])
     assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'])

@@ -3,7 +3,7 @@
  * the payload being compact JSON. A torn or corrupt record ends the valid log (everything before
  * it is whole, so recovery truncates there).
  */
-import { crc32c } from './crc32c.ts'
+import { crc32c } from '../protocol/crc32c.ts'
 
 export const RECORD_OVERHEAD = 8
 /** Far beyond any real commit; a larger length means the length itself is garbage. */

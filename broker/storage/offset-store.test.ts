@@ -7,7 +7,7 @@ import type { OffsetStoreOptions } from './offset-store.ts'
 import { captureLogger, tempDir } from './test-helpers.ts'
 import type { CapturedLog } from './test-helpers.ts'
 
-void describe('OffsetStore', () => {
+describe('OffsetStore', () => {
   let tmp: ReturnType<typeof tempDir>
   let lines: CapturedLog[]
   beforeEach(() => { tmp = tempDir() })
@@ -21,7 +21,7 @@ void describe('OffsetStore', () => {
   const entry = (topic: string, partition: number, offset: bigint, metadata: string | null = null) =>
     ({ topic, partition, offset, metadata, commitTimestamp: 1_700_000_000_000 })
 
-  void it('commits, fetches and survives a reopen', async () => {
+  it('commits, fetches and survives a reopen', async () => {
     const store = await open()
     await store.commit('g1', [entry('a', 0, 10n, 'm'), entry('a', 1, 20n)])
     await store.commit('g1', [entry('a', 0, 11n)])
@@ -39,7 +39,7 @@ void describe('OffsetStore', () => {
     await again.close()
   })
 
-  void it('deletes a topic across groups, and a group', async () => {
+  it('deletes a topic across groups, and a group', async () => {
     const store = await open()
     await store.commit('g1', [entry('a', 0, 1n), entry('b', 0, 2n)])
     await store.commit('g2', [entry('a', 0, 3n)])
@@ -55,7 +55,7 @@ void describe('OffsetStore', () => {
     await again.close()
   })
 
-  void it('shares fsyncs between concurrent commits', async () => {
+  it('shares fsyncs between concurrent commits', async () => {
     let fsyncs = 0
     const store = await open({ onFsync: () => { fsyncs++ } })
     await Promise.all(Array.from({ length: 40 }, (_, i) => store.commit('g', [entry('t', i, BigInt(i))])))
@@ -63,7 +63,7 @@ void describe('OffsetStore', () => {
     await store.close()
   })
 
-  void it('cuts a torn or corrupt tail and keeps earlier commits', async () => {
+  it('cuts a torn or corrupt tail and keeps earlier commits', async () => {
     const store = await open()
     await store.commit('g', [entry('t', 0, 1n)])
     await store.commit('g', [entry('t', 0, 2n)])
@@ -87,7 +87,7 @@ void describe('OffsetStore', () => {
     await again.close()
   })
 
-  void it('compacts once the log is mostly overwritten entries', async () => {
+  it('compacts once the log is mostly overwritten entries', async () => {
     const store = await open({ compactionFactor: 3, compactionMinEntries: 20 })
     for (let i = 0; i < 100; i++) await store.commit('g', [entry('t', i % 5, BigInt(i)), entry('u', 0, BigInt(i))])
     assert.ok(lines.some((l) => l.msg === 'compacted committed-offset log'))

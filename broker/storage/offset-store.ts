@@ -91,7 +91,7 @@ export class OffsetStore {
       store.#apply(r.record)
       at += r.size
     }
-    return await Promise.resolve(store)
+    return store
   }
 
   /** Records `entries` for `groupId`; resolves once they are on disk (visible to fetch at once). */

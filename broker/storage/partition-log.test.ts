@@ -2,13 +2,14 @@ import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import fc from 'fast-check'
 import { ManualClock } from '../../test/fakes/clock.ts'
 import type { StorageConfig } from './config.ts'
 import { InvalidBatchError } from './errors.ts'
 import { PartitionLog } from './partition-log.ts'
 import { baseOffsetsOf, captureLogger, makeBatch, tempDir } from './test-helpers.ts'
 
-void describe('PartitionLog', () => {
+describe('PartitionLog', () => {
   let tmp: ReturnType<typeof tempDir>
   const clock = new ManualClock()
   beforeEach(() => { tmp = tempDir() })
@@ -17,7 +18,7 @@ void describe('PartitionLog', () => {
   const open = (config: Partial<StorageConfig> = {}, onFsync?: () => void): Promise<PartitionLog> =>
     PartitionLog.open({ dir: tmp.dir, topic: 't', partition: 0, clock, logger: captureLogger().logger, config, ...(onFsync === undefined ? {} : { onFsync }) })
 
-  void it('assigns contiguous offsets and reads across several segments', async () => {
+  it('assigns contiguous offsets and reads across several segments', async () => {
     const log = await open({ segmentBytes: 400, indexIntervalBytes: 100, fsync: 'never' })
     const batches: Buffer[] = []
     for (let i = 0; i < 20; i++) {
@@ -46,7 +47,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('appends several batches in one call', async () => {
+  it('appends several batches in one call', async () => {
     const log = await open({ fsync: 'never' })
     const r = await log.append([makeBatch({ records: 2 }), makeBatch({ records: 5 }), makeBatch()], { durable: false })
     assert.deepEqual([r.baseOffset, r.lastOffset], [0n, 7n])
@@ -56,7 +57,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('returns at least one whole batch even when it exceeds maxBytes (KIP-74)', async () => {
+  it('returns at least one whole batch even when it exceeds maxBytes (KIP-74)', async () => {
     const log = await open({ fsync: 'never' })
     await log.append([makeBatch({ payloadBytes: 1000 }), makeBatch({ payloadBytes: 10 }), makeBatch({ payloadBytes: 10 })], { durable: false })
     const one = log.read(0n, 100)
@@ -71,7 +72,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('reads from the batch containing an offset in its middle', async () => {
+  it('reads from the batch containing an offset in its middle', async () => {
     const log = await open({ fsync: 'never' })
     await log.append([makeBatch({ records: 5 }), makeBatch({ records: 5 })], { durable: false })
     const r = log.read(7n, 1 << 20)
@@ -80,7 +81,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('answers out of range outside [logStart, logEnd] and empty at the end', async () => {
+  it('answers out of range outside [logStart, logEnd] and empty at the end', async () => {
     const log = await open({ fsync: 'never' })
     await log.append([makeBatch({ records: 4 })], { durable: false })
     assert.deepEqual(log.read(5n, 100), { error: 'offset_out_of_range', highWatermark: 4n, logStartOffset: 0n })
@@ -91,7 +92,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('rejects bad framing before writing anything', async () => {
+  it('rejects bad framing before writing anything', async () => {
     const log = await open({ fsync: 'never' })
     const bad = makeBatch()
     bad.writeInt8(1, 16)
@@ -101,7 +102,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('deletes old segments by size, never the active one', async () => {
+  it('deletes old segments by size, never the active one', async () => {
     const config = { segmentBytes: 200, retentionBytes: 300, retentionMs: -1 }
     const log = await open({ ...config, fsync: 'never' })
     // 100 bytes each: five segments of two batches, the last one active.
@@ -126,7 +127,7 @@ void describe('PartitionLog', () => {
     await again.close()
   })
 
-  void it('deletes segments older than retentionMs by their newest timestamp', async () => {
+  it('deletes segments older than retentionMs by their newest timestamp', async () => {
     const now = BigInt(clock.now())
     const log = await open({ segmentBytes: 100, retentionMs: 60_000, fsync: 'never' })
     await log.append([makeBatch({ payloadBytes: 39, maxTimestamp: now - 120_000n })], { durable: false })
@@ -144,7 +145,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('finds offsets by timestamp through the time index', async () => {
+  it('finds offsets by timestamp through the time index', async () => {
     const log = await open({ segmentBytes: 1000, indexIntervalBytes: 150, fsync: 'never' })
     // maxTimestamps 1000, 1010, ... with one out-of-order batch.
     const stamps = [1000n, 1010n, 1020n, 1005n, 1040n, 1050n, 1060n, 1070n, 1080n, 1090n, 1100n, 1110n, 1120n, 1130n, 1140n, 1150n, 1160n, 1170n, 1180n, 1190n]
@@ -169,7 +170,7 @@ void describe('PartitionLog', () => {
     await again.close()
   })
 
-  void it('notifies subscribers after every append until unsubscribed', async () => {
+  it('notifies subscribers after every append until unsubscribed', async () => {
     const log = await open({ fsync: 'never' })
     let calls = 0
     const off = log.subscribe(() => { calls++ })
@@ -181,7 +182,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('group-commits concurrent durable appends into few fsyncs', async () => {
+  it('group-commits concurrent durable appends into few fsyncs', async () => {
     let fsyncs = 0
     const log = await open({ fsync: 'always' }, () => { fsyncs++ })
     const results = await Promise.all(Array.from({ length: 50 }, () => log.append([makeBatch({ payloadBytes: 1000 })], { durable: true })))
@@ -192,7 +193,7 @@ void describe('PartitionLog', () => {
     await log.close()
   })
 
-  void it('fsyncs on the injected clock under the interval policy', async () => {
+  it('fsyncs on the injected clock under the interval policy', async () => {
     const c = new ManualClock()
     const log = await PartitionLog.open({ dir: tmp.dir, topic: 't', partition: 0, clock: c, logger: captureLogger().logger, config: { fsync: 'interval', fsyncIntervalMs: 100 } })
     await log.append([makeBatch()], { durable: true })
@@ -207,7 +208,7 @@ void describe('PartitionLog', () => {
     assert.equal(c.pendingTimers, 0)
   })
 
-  void it('stamps the baseOffset in the caller buffer and keeps the CRC valid', async () => {
+  it('stamps the baseOffset in the caller buffer and keeps the CRC valid', async () => {
     const log = await open({ fsync: 'never' })
     await log.append([makeBatch({ records: 3 })], { durable: false })
     const b = makeBatch()
@@ -216,5 +217,42 @@ void describe('PartitionLog', () => {
     assert.equal(b.readBigInt64BE(0), 3n)
     assert.equal(b.readUInt32BE(17), crc)
     await log.close()
+  })
+
+  it('reads agree with a simple model for any batches, offsets and budgets (property)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ records: fc.integer({ min: 1, max: 5 }), payloadBytes: fc.integer({ min: 0, max: 300 }) }), { minLength: 1, maxLength: 30 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 1500 })), { minLength: 1, maxLength: 10 }),
+      async (specs, reads) => {
+        const sub = tempDir()
+        try {
+          const log = await PartitionLog.open({ dir: sub.dir, topic: 't', partition: 0, clock, logger: captureLogger().logger, config: { segmentBytes: 700, indexIntervalBytes: 150, fsync: 'never' } })
+          const model: { base: bigint, last: bigint, bytes: Buffer }[] = []
+          for (const spec of specs) {
+            const b = makeBatch(spec)
+            const r = await log.append([b], { durable: false })
+            model.push({ base: r.baseOffset, last: r.lastOffset, bytes: b })
+          }
+          const end = (model[model.length - 1] as { last: bigint }).last + 1n
+          for (const [o, maxBytes] of reads) {
+            const offset = BigInt(o) % (end + 1n)
+            const got = log.read(offset, maxBytes)
+            assert.ok(!('error' in got))
+            const from = model.findIndex((m) => m.last >= offset)
+            const want: Buffer[] = []
+            let total = 0
+            for (const m of from < 0 ? [] : model.slice(from)) {
+              if (want.length > 0 && total + m.bytes.length > maxBytes) break
+              want.push(m.bytes)
+              total += m.bytes.length
+            }
+            assert.deepEqual(got.records, Buffer.concat(want))
+          }
+          await log.close()
+        } finally {
+          sub.cleanup()
+        }
+      },
+    ), { numRuns: 40 })
   })
 })

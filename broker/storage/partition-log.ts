@@ -24,6 +24,11 @@ import { NO_TIMESTAMP, Segment } from './segment.ts'
 /** Present only between a clean close and the next open. */
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
 
+/** Reads buffer at most this much per step; bigger fetches read in several steps. */
+const READ_CHUNK_LIMIT = 4 * 1024 * 1024
+/** Room for the scan from the index entry before the wanted offset. */
+const INDEX_SLACK = 16 * 1024
+
 /** Relative offsets in the index files are int32. */
 const MAX_RELATIVE_OFFSET = 0x7fffffffn
 
@@ -93,7 +98,7 @@ export class PartitionLog {
     }
     const log = new PartitionLog(opts, dir, config, segments)
     logger.debug({ dir, clean, segments: segments.length, logStartOffset: log.logStartOffset.toString(), logEndOffset: log.logEndOffset.toString() }, 'partition log opened')
-    return await Promise.resolve(log)
+    return log
   }
 
   get logStartOffset (): bigint { return (this.#segments[0] as Segment).baseOffset }
@@ -151,18 +156,20 @@ export class PartitionLog {
     const parts: Buffer[] = []
     let total = 0
     let full = false
+    // Read in chunks as big as the budget, so the scan that finds the batches also holds them.
+    const chunk = Math.min(Math.max(maxBytes, 0), READ_CHUNK_LIMIT) + INDEX_SLACK
     for (let i = this.#segmentFor(offset); i < this.#segments.length && !full; i++) {
       const seg = this.#segments[i] as Segment
       let scanner
       let batch
       if (total === 0) {
         // Not found here means `offset` fell in a gap: the next segment's first batch follows.
-        const found = seg.find(offset)
+        const found = seg.find(offset, chunk)
         if (found === null) continue
         batch = found.batch
         scanner = found.scanner
       } else {
-        scanner = seg.scanner()
+        scanner = seg.scanner(chunk)
         batch = seg.batchAt(scanner, 0)
       }
       const start = batch?.position ?? 0
@@ -173,7 +180,8 @@ export class PartitionLog {
         end = batch.position + batch.size
         batch = seg.batchAt(scanner, end)
       }
-      if (end > start) parts.push(seg.read(start, end))
+      // A view of the scanner's buffer is safe: each scanner serves this one read only.
+      if (end > start) parts.push(scanner.view(start, end - start))
     }
     const records = parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
     return { records, highWatermark, logStartOffset }

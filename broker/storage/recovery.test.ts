@@ -21,7 +21,7 @@ function logFiles (dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.log')).sort()
 }
 
-void describe('PartitionLog recovery', () => {
+describe('PartitionLog recovery', () => {
   let tmp: ReturnType<typeof tempDir>
   let lines: CapturedLog[]
   beforeEach(() => { tmp = tempDir() })
@@ -46,7 +46,7 @@ void describe('PartitionLog recovery', () => {
     return out
   }
 
-  void it('keeps everything across close and open, with the marker only while closed', async () => {
+  it('keeps everything across close and open, with the marker only while closed', async () => {
     const config = { segmentBytes: 300, indexIntervalBytes: 100 }
     const log = await open(config)
     const batches = await fill(log, 25)
@@ -63,7 +63,7 @@ void describe('PartitionLog recovery', () => {
     await again.close()
   })
 
-  void it('recovers a copy taken without close (a crash after the write)', async () => {
+  it('recovers a copy taken without close (a crash after the write)', async () => {
     const config = { segmentBytes: 300, indexIntervalBytes: 100 }
     const log = await open(config)
     const batches = await fill(log, 20)
@@ -82,7 +82,7 @@ void describe('PartitionLog recovery', () => {
     }
   })
 
-  void it('cuts a torn last batch and keeps every earlier one', async () => {
+  it('cuts a torn last batch and keeps every earlier one', async () => {
     const log = await open()
     const batches = await fill(log, 5)
     await log.close()
@@ -100,7 +100,7 @@ void describe('PartitionLog recovery', () => {
     await again.close()
   })
 
-  void it('cuts garbage appended after the last batch', async () => {
+  it('cuts garbage appended after the last batch', async () => {
     const log = await open()
     const batches = await fill(log, 4)
     await log.close()
@@ -112,7 +112,7 @@ void describe('PartitionLog recovery', () => {
     await again.close()
   })
 
-  void it('drops a last batch whose CRC no longer matches', async () => {
+  it('drops a last batch whose CRC no longer matches', async () => {
     const log = await open()
     const batches = await fill(log, 4)
     await log.close()
@@ -128,7 +128,7 @@ void describe('PartitionLog recovery', () => {
     await again.close()
   })
 
-  void it('rebuilds a missing or garbage index of an older segment', async () => {
+  it('rebuilds a missing or garbage index of an older segment', async () => {
     const config = { segmentBytes: 300, indexIntervalBytes: 100 }
     const log = await open(config)
     const batches = await fill(log, 20)
@@ -155,7 +155,7 @@ void describe('PartitionLog recovery', () => {
     assert.equal(statSync(join(pdir(), (files[0] as string).replace('.log', '.index'))).size % 8, 0)
   })
 
-  void it('tolerates a zero-length trailing segment, even after a torn tail before it', async () => {
+  it('tolerates a zero-length trailing segment, even after a torn tail before it', async () => {
     const log = await open()
     const batches = await fill(log, 3)
     await log.close()
@@ -171,7 +171,7 @@ void describe('PartitionLog recovery', () => {
     await again.close()
   })
 
-  void it('opens an empty directory with a trailing empty segment only', async () => {
+  it('opens an empty directory with a trailing empty segment only', async () => {
     const log = await open()
     await log.close()
     unlinkSync(join(pdir(), CLEAN_SHUTDOWN_FILE))
@@ -182,7 +182,7 @@ void describe('PartitionLog recovery', () => {
     await again.close()
   })
 
-  void it('keeps exactly the whole batches before any truncation point (property)', async () => {
+  it('keeps exactly the whole batches before any truncation point (property)', async () => {
     await fc.assert(fc.asyncProperty(
       fc.array(fc.record({ records: fc.integer({ min: 1, max: 4 }), payloadBytes: fc.integer({ min: 0, max: 150 }) }), { minLength: 1, maxLength: 25 }),
       fc.double({ min: 0, max: 1, noNaN: true }),

@@ -183,10 +183,10 @@ export class Segment {
   }
 
   /** The batch containing `offset`, and a scanner positioned to continue after it; null past the end. */
-  find (offset: bigint): { batch: ScannedBatch, scanner: BatchScanner } | null {
+  find (offset: bigint, chunk = LOOKUP_CHUNK): { batch: ScannedBatch, scanner: BatchScanner } | null {
     if (offset >= this.#nextOffset) return null
     const rel = offset <= this.baseOffset ? 0 : Number(offset - this.baseOffset)
-    const scanner = this.scanner()
+    const scanner = this.scanner(chunk)
     for (let pos = this.#offsetIndex.floor(rel).pos; ;) {
       const b = this.#batchAt(scanner, pos)
       if (b === null) return null
@@ -208,7 +208,8 @@ export class Segment {
     return null
   }
 
-  scanner (): BatchScanner { return new BatchScanner(this.#logFd, this.#size, LOOKUP_CHUNK) }
+  /** A scanner over the current contents; `chunk` is its read size (reads pass their byte budget). */
+  scanner (chunk = LOOKUP_CHUNK): BatchScanner { return new BatchScanner(this.#logFd, this.#size, chunk) }
 
   /** The next batch at `pos` via `scanner`, null at the end; corrupt framing here is a bug or disk damage. */
   batchAt (scanner: BatchScanner, pos: number): ScannedBatch | null { return this.#batchAt(scanner, pos) }

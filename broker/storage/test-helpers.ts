@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import type { Logger } from '../../common/logger.ts'
 import { ATTRIBUTES_AT, BASE_TIMESTAMP_AT, BATCH_HEADER_SIZE, BATCH_LENGTH_AT, CRC_AT, LAST_OFFSET_DELTA_AT, LOG_OVERHEAD, MAGIC_AT, MAX_TIMESTAMP_AT, RECORD_COUNT_AT } from './batch-header.ts'
-import { crc32c } from './crc32c.ts'
+import { crc32c } from '../protocol/crc32c.ts'
 
 export interface BatchSpec {
   /** Records in the batch (lastOffsetDelta = records - 1). */
@@ -39,7 +39,7 @@ export function makeBatch (spec: BatchSpec = {}): Buffer {
   buf.writeInt32BE(-1, 53) // baseSequence
   buf.writeInt32BE(records, RECORD_COUNT_AT)
   payload.copy(buf, BATCH_HEADER_SIZE)
-  buf.writeUInt32BE(crc32c(buf, ATTRIBUTES_AT), CRC_AT)
+  buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_AT)), CRC_AT)
   return buf
 }
 

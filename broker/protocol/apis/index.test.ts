@@ -7,7 +7,7 @@ import { Writer } from '../writer.ts'
 import { sampleStoredBatch, samples } from '../test-samples.ts'
 import { ApiKey, apis, encodeResponseFrame, getApi, isSupportedVersion, supportedVersions } from './index.ts'
 
-void test('supportedVersions() is exactly the README table', () => {
+test('supportedVersions() is exactly the README table', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const rows = [...readme.matchAll(/^\| (\w+) \| (\d+) \| (\d+)–(\d+) \|/gm)]
     .map((m) => ({ apiKey: Number(m[2]), minVersion: Number(m[3]), maxVersion: Number(m[4]) }))
@@ -17,7 +17,7 @@ void test('supportedVersions() is exactly the README table', () => {
   for (const [name, key] of Object.entries(ApiKey)) assert.equal(getApi(key)?.name, name)
 })
 
-void test('lookups and version checks', () => {
+test('lookups and version checks', () => {
   assert.equal(getApi(7), undefined)
   assert.equal(isSupportedVersion(1, 11), true)
   assert.equal(isSupportedVersion(1, 3), false)
@@ -27,7 +27,7 @@ void test('lookups and version checks', () => {
   assert.throws(() => apis[1].encodeResponse(12, { throttleTimeMs: 0, topics: [] }, new Writer()), RangeError)
 })
 
-void test('encodeResponseFrame: size | correlation id | body, record data by reference', () => {
+test('encodeResponseFrame: size | correlation id | body, record data by reference', () => {
   const res = samples[1]!.response(11)
   const chunks = encodeResponseFrame(ApiKey.Fetch, 11, 1234, res as never)
   const frame = Buffer.concat(chunks)
