@@ -12,7 +12,7 @@ export const brokerSchema = {
   advertised_host: { type: 'string', default: '', allowEmpty: true, doc: 'Host returned to clients in Metadata; empty = `host` (or 127.0.0.1 when `host` is 0.0.0.0).' },
   node_id: { type: 'int', default: 0, min: 0, doc: 'Broker id reported in Metadata.' },
   data_dir: { type: 'string', default: './data/broker', doc: 'Directory of the partition logs, topic metadata and committed offsets.' },
-  partitions: { type: 'int', default: 8, min: 1, max: 100_000, doc: 'Partitions of an auto-created topic (Kafka num.partitions).' },
+  partitions: { type: 'int', default: 8, min: 1, max: 1000, doc: 'Partitions of an auto-created topic (Kafka num.partitions).' },
   auto_create_topics: { type: 'bool', default: true, doc: 'Create a topic on first Metadata request for it (Kafka auto.create.topics.enable).' },
   fsync: { type: 'enum', values: ['always', 'interval', 'never'], default: 'always', doc: '`always`: an acks=-1 produce is answered only after fdatasync (group commit); `interval`: fsync every `fsync_interval`; `never`: leave it to the OS.' },
   fsync_interval: { type: 'duration', default: 1000, min: 1, doc: 'Flush period when `fsync: interval`.' },

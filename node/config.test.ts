@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -73,6 +73,11 @@ describe('config', () => {
 
   it('names environment variables after the dotted key', () => {
     assert.equal(envNameOf('broker.data_dir'), 'LIVESTORE_BROKER_DATA_DIR')
+  })
+
+  it('is documented in README.md exactly as the schemas say (regenerate with `livestore config --reference`)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    assert.ok(readme.includes(configReference()), 'README.md configuration reference is out of date')
   })
 
   it('prints a reference row for every key', () => {
