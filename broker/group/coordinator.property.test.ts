@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import fc from 'fast-check'
-import { ErrorCode } from './error-codes.ts'
+import { KafkaError as ErrorCode } from '../protocol/error-codes.ts'
 import type { GroupProtocol, JoinGroupResult } from './types.ts'
 import { flush, joinReq, setup, syncReq, track } from './test-support.ts'
 import type { Tracked } from './test-support.ts'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ErrorCode } from './error-codes.ts'
+import { KafkaError as ErrorCode } from '../protocol/error-codes.ts'
 import type { GroupCoordinator } from './coordinator.ts'
 import type { ManualClock } from '../../test/fakes/clock.ts'
 import type { JoinGroupResult } from './types.ts'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../../common/clock.ts'
 import type { Logger } from '../../common/logger.ts'
-import { ErrorCode } from './error-codes.ts'
+import { KafkaError as ErrorCode } from '../protocol/error-codes.ts'
 import { Group, joinError } from './group.ts'
 import type {
   CommitValidationRequest, GroupDescription, GroupHooks, GroupState, HeartbeatRequest, JoinGroupRequest, JoinGroupResult,

@@ -1,6 +1,6 @@
 import type { Clock, Timer } from '../../common/clock.ts'
 import type { Logger } from '../../common/logger.ts'
-import { ErrorCode } from './error-codes.ts'
+import { KafkaError as ErrorCode } from '../protocol/error-codes.ts'
 import { JoinTimer } from './join-timer.ts'
 import { EMPTY_BUFFER, Member } from './member.ts'
 import { selectProtocol, supportsProtocols } from './protocols.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { pino } from 'pino'
-import { ErrorCode } from './error-codes.ts'
+import { KafkaError as ErrorCode } from '../protocol/error-codes.ts'
 import type { GroupCoordinator } from './coordinator.ts'
 import type { ManualClock } from '../../test/fakes/clock.ts'
 import type { JoinGroupResult, MembershipChangeEvent, RebalanceEvent } from './types.ts'

@@ -1,6 +1,6 @@
 /**
  * The plain objects exchanged between the server's group handlers and the coordinator. Field names
- * follow the decoded wire requests (camelCase); error codes are Kafka's numbers (error-codes.ts).
+ * follow the decoded wire requests (camelCase); error codes are Kafka's numbers (protocol/error-codes.ts).
  */
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
