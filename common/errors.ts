@@ -64,6 +64,11 @@ export class CorruptDataError extends LiveStoreError {
   static override readonly code = 'corrupt_data'
 }
 
+/** A request body in a format the endpoint does not accept. */
+export class UnsupportedMediaTypeError extends LiveStoreError {
+  static override readonly code = 'unsupported_media_type'
+}
+
 /** A dependency (Kafka, a peer) could not be reached in time. */
 export class UnavailableError extends LiveStoreError {
   static override readonly code = 'unavailable'
@@ -80,6 +85,8 @@ export function httpStatusOf (err: unknown): number {
     case NotFoundError.code: return 404
     case TooLargeError.code: return 413
     case LimitExceededError.code: return 429
+    case 'unauthenticated': return 401
+    case 'unsupported_media_type': return 415
     case NotReadyError.code: return 503
     case UnavailableError.code: return 503
     default: return 500

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { Command } from 'commander'
 import { stringify } from 'yaml'
 import { ConfigError, describeError } from '../common/errors.ts'
@@ -14,6 +15,28 @@ function configFrom (configFile: string | undefined, words: string[], extra: Rec
   return loadConfig({ file: configFile ?? process.env.LIVESTORE_CONFIG, env: process.env, flags: { ...flags, ...extra } })
 }
 
+interface StartOptions {
+  config?: string
+  dataDir?: string
+  httpPort?: string
+  otlpHttpPort?: string
+  kafkaBrokers?: string
+  embeddedKafkaPort?: string
+  partitions?: string
+}
+
+/** The named `start` flags as config keys (they override the file and the environment). */
+function startFlags (o: StartOptions): Record<string, string> {
+  const f: Record<string, string> = {}
+  if (o.dataDir !== undefined) f['broker.data_dir'] = join(o.dataDir, 'broker')
+  if (o.httpPort !== undefined) f['server.http_listen_port'] = o.httpPort
+  if (o.otlpHttpPort !== undefined) f['distributor.otlp_http_listen_port'] = o.otlpHttpPort
+  if (o.kafkaBrokers !== undefined) f['kafka.brokers'] = o.kafkaBrokers
+  if (o.embeddedKafkaPort !== undefined) f['broker.port'] = o.embeddedKafkaPort
+  if (o.partitions !== undefined) { f['kafka.topic_partitions'] = o.partitions; f['broker.partitions'] = o.partitions }
+  return f
+}
+
 /** The `livestore` command line (commander). Returns when the command has finished. */
 export async function main (argv: string[]): Promise<void> {
   const program = new Command('livestore')
@@ -23,9 +46,15 @@ export async function main (argv: string[]): Promise<void> {
   program.command('start', { isDefault: true })
     .description('Run a live-store node (with the embedded Kafka broker when kafka.brokers is empty)')
     .option('-c, --config <file>', 'YAML config file (Tempo-style keys)')
+    .option('--data-dir <dir>', 'root of local data: the embedded broker uses <dir>/broker (broker.data_dir)')
+    .option('--http-port <port>', 'query API, /metrics and /ready (server.http_listen_port)')
+    .option('--otlp-http-port <port>', 'OTLP/HTTP receiver (distributor.otlp_http_listen_port)')
+    .option('--kafka-brokers <list>', 'external Kafka, host:port,… (kafka.brokers); omit for the embedded broker')
+    .option('--embedded-kafka-port <port>', 'port of the embedded broker (broker.port)')
+    .option('--partitions <n>', 'partitions of the topic when it is created (kafka.topic_partitions, broker.partitions)')
     .allowUnknownOption().allowExcessArguments()
-    .action(async (opts: { config?: string }, cmd: Command) => {
-      await runNodeProcess(configFrom(opts.config, cmd.args))
+    .action(async (opts: StartOptions, cmd: Command) => {
+      await runNodeProcess(configFrom(opts.config, cmd.args, startFlags(opts)))
     })
 
   program.command('broker')

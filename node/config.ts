@@ -4,13 +4,22 @@ import { brokerSchema, validateBrokerConfig } from '../broker/config.ts'
 import { ConfigError } from '../common/errors.ts'
 import { coerce, defaultsOf, fieldsOf, isField } from '../common/config-schema.ts'
 import type { ConfigIssue, ConfigOf, Field, Schema } from '../common/config-schema.ts'
-import { kafkaSchema, validateKafkaConfig } from '../ingest/config.ts'
+import { distributorSchema, kafkaSchema, liveStoreIngestSchema, validateKafkaConfig, validateLiveStoreIngestConfig } from '../ingest/config.ts'
+import { querySchema, validateQueryConfig } from '../query/config.ts'
+import { overridesSchema, validateOverridesConfig } from '../store/config.ts'
 import { serverSchema } from './server-config.ts'
 
-/** Every section of the node's config: one schema per component, composed here only. */
+/**
+ * Every section of the node's config: one schema per component, composed here only. As in
+ * Tempo, `multitenancy_enabled` and `http_api_prefix` are top-level keys.
+ */
 export const configSchema = {
+  ...querySchema,
   server: serverSchema,
+  distributor: distributorSchema,
   kafka: kafkaSchema,
+  live_store: liveStoreIngestSchema,
+  overrides: overridesSchema,
   broker: brokerSchema,
 } as const satisfies Schema
 
@@ -74,7 +83,13 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
   for (const [key, value] of Object.entries(sources.flags ?? {})) set(key, value, `flag --${key}`)
 
   const typed = config as unknown as NodeConfig
-  issues.push(...validateKafkaConfig(typed.kafka), ...validateBrokerConfig(typed.broker))
+  issues.push(
+    ...validateQueryConfig(typed, '').map((i) => ({ ...i, key: i.key.replace(/^\./, '') })),
+    ...validateKafkaConfig(typed.kafka),
+    ...validateLiveStoreIngestConfig(typed.live_store),
+    ...validateOverridesConfig(typed.overrides),
+    ...validateBrokerConfig(typed.broker),
+  )
   if (issues.length > 0) throw new ConfigError(issues)
   return deepFreeze(typed)
 }

@@ -3,8 +3,18 @@ import { Broker } from '../broker/broker.ts'
 import type { Clock } from '../common/clock.ts'
 import type { Logger } from '../common/logger.ts'
 import type { Service } from '../common/service.ts'
+import { ownedPartitions } from '../ingest/config.ts'
+import { Distributor } from '../ingest/distributor.ts'
+import { KafkaConnection } from '../ingest/kafka/connection.ts'
+import { createIngestMetrics } from '../ingest/metrics.ts'
+import { createOtlpHttpApp } from '../ingest/otlp-http/app.ts'
+import { PartitionReader } from '../ingest/partition-reader.ts'
+import { createQueryApp } from '../query/app.ts'
+import { TraceStore } from '../store/store.ts'
+import { buildInfo } from './build-info.ts'
 import type { NodeConfig } from './config.ts'
-import { OpsServer } from './ops-server.ts'
+import { HttpService } from './http-service.ts'
+import { NodeReadiness } from './readiness.ts'
 import { ServiceRunner } from './service-runner.ts'
 
 export interface NodeDeps {
@@ -16,30 +26,81 @@ export interface NodeDeps {
 
 export interface LiveStoreNode {
   readonly runner: ServiceRunner
-  readonly services: readonly Service[]
+  readonly readiness: NodeReadiness
   /** The embedded broker, when `kafka.brokers` is empty. */
   readonly broker: Broker | undefined
-  readonly http: OpsServer
+  readonly kafka: KafkaConnection
+  readonly store: TraceStore
+  readonly distributor: Distributor
+  readonly api: HttpService
+  readonly otlpHttp: HttpService
+  start (signal: AbortSignal): Promise<void>
+  stop (): Promise<void>
 }
 
 /**
- * Composes one node: the services in start order (embedded broker first, when no external Kafka
- * is configured; the HTTP server last, so /ready only answers once the rest is up).
+ * Composes one node. Start order: embedded broker (when no external Kafka is configured) →
+ * Kafka connection (topic ensured) → partition reader (consumes owned partitions into the store)
+ * → distributor → query API → OTLP receiver; stop is the reverse. Readiness turns `ready` only
+ * when everything runs, and `stopping` before anything stops.
  */
 export function createNode ({ config, clock, logger, registry }: NodeDeps): LiveStoreNode {
-  const services: Service[] = []
+  const readiness = new NodeReadiness()
+  const ingestMetrics = createIngestMetrics(registry)
   const broker = config.kafka.brokers.length === 0
     ? new Broker({ config: config.broker, clock, logger: logger.child({ component: 'broker' }), registry })
     : undefined
-  if (broker !== undefined) services.push(broker)
-  const http = new OpsServer({
+  const kafka = new KafkaConnection({
+    config: config.kafka,
+    brokers: () => broker === undefined ? [...config.kafka.brokers] : [`127.0.0.1:${broker.address().port}`],
+    logger: logger.child({ component: 'kafka' }),
+  })
+  const store = new TraceStore({ limits: config.overrides, clock, registry })
+  const reader = new PartitionReader({
+    kafka: () => kafka.kafka,
+    topic: config.kafka.topic,
+    partitions: async () => ownedPartitions(config.live_store) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
+    config: config.live_store,
+    consume: (tenant, data, ts) => { store.push(tenant, data, ts) },
+    metrics: ingestMetrics,
+    clock,
+    logger: logger.child({ component: 'partition-reader' }),
+  })
+  const distributor = new Distributor({
+    kafka: () => kafka.kafka,
+    topic: config.kafka.topic,
+    partitionCount: () => kafka.partitionCount(),
+    config: config.distributor,
+    metrics: ingestMetrics,
+    clock,
+    logger: logger.child({ component: 'distributor' }),
+  })
+  const api = new HttpService({
+    name: 'query-api',
+    app: createQueryApp({ store, readiness, registry, logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
     host: config.server.http_listen_address,
     port: config.server.http_listen_port,
-    registry,
-    logger: logger.child({ component: 'http' }),
-    services: () => services,
-    config,
+    logger,
   })
-  services.push(http)
-  return { runner: new ServiceRunner(services, logger), services, broker, http }
+  const otlpHttp = new HttpService({
+    name: 'otlp-http',
+    app: createOtlpHttpApp({ push: (tenant, data) => distributor.push(tenant, data), readiness, config: config.distributor, multitenancy: config.multitenancy_enabled, metrics: ingestMetrics, logger: logger.child({ component: 'otlp-http' }) }),
+    host: config.distributor.otlp_http_listen_address,
+    port: config.distributor.otlp_http_listen_port,
+    logger,
+  })
+  const services: Service[] = [...(broker === undefined ? [] : [broker]), kafka, reader, distributor, api, otlpHttp]
+  const runner = new ServiceRunner(services, logger)
+  return {
+    runner, readiness, broker, kafka, store, distributor, api, otlpHttp,
+    async start (signal) {
+      readiness.set('starting', 'live-store is starting')
+      await runner.start(signal)
+      readiness.set('ready')
+    },
+    async stop () {
+      readiness.set('stopping', 'Application is stopping')
+      await runner.stop()
+    },
+  }
 }

@@ -4,6 +4,7 @@ import type { NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { createRegistry } from './metrics.ts'
 import { createNode } from './node.ts'
+import type { LiveStoreNode } from './node.ts'
 import { ServiceRunner } from './service-runner.ts'
 import { systemClock } from './system-clock.ts'
 
@@ -11,7 +12,7 @@ import { systemClock } from './system-clock.ts'
  * Runs services until SIGINT/SIGTERM, then stops them in reverse order. A second signal, or a
  * stop that outlasts `server.graceful_shutdown_timeout`, exits at once with status 1.
  */
-async function runUntilSignal (runner: ServiceRunner, logger: Logger, gracefulMs: number): Promise<void> {
+async function runUntilSignal (runner: { start: (signal: AbortSignal) => Promise<void>, stop: () => Promise<void> }, logger: Logger, gracefulMs: number, onStarted: () => void = () => undefined): Promise<void> {
   const controller = new AbortController()
   let stopping: Promise<void> | undefined
   const stop = (signal: string): void => {
@@ -25,6 +26,7 @@ async function runUntilSignal (runner: ServiceRunner, logger: Logger, gracefulMs
   process.on('SIGTERM', stop)
   try {
     await runner.start(controller.signal)
+    onStarted()
   } catch (err) {
     if (!controller.signal.aborted) throw err
   }
@@ -36,7 +38,25 @@ async function runUntilSignal (runner: ServiceRunner, logger: Logger, gracefulMs
 export async function runNodeProcess (config: NodeConfig): Promise<void> {
   const logger = createLogger({ level: config.server.log_level })
   const node = createNode({ config, clock: systemClock(), logger, registry: createRegistry() })
-  await runUntilSignal(node.runner, logger, config.server.graceful_shutdown_timeout)
+  await runUntilSignal(node, logger, config.server.graceful_shutdown_timeout, () => process.stdout.write(banner(node, config)))
+}
+
+/** What a newcomer needs after `npm start`: where to send OTLP, where to query, an example. */
+function banner (node: LiveStoreNode, config: NodeConfig): string {
+  const http = node.api.address().port
+  const otlp = node.otlpHttp.address().port
+  const kafka = node.broker === undefined
+    ? `Kafka ${config.kafka.brokers.join(',')}`
+    : `embedded Kafka broker on 127.0.0.1:${node.broker.address().port} (data in ${config.broker.data_dir})`
+  return [
+    '',
+    'livestore is ready',
+    `  send OTLP traces   http://localhost:${otlp}/v1/traces   (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:${otlp})`,
+    `  query traces       http://localhost:${http}/api/traces/<trace-id>   (Grafana Tempo data source URL: http://localhost:${http})`,
+    `  kafka              ${kafka}, topic ${config.kafka.topic}`,
+    `  try it             livestore gen --traces 20   then   curl -s http://localhost:${http}/api/v2/traces/<trace-id>`,
+    '',
+  ].join('\n')
 }
 
 export async function runBrokerProcess (config: NodeConfig): Promise<void> {

@@ -1,0 +1,127 @@
+import { Partitioners } from 'kafkajs'
+import type { Kafka, Producer } from 'kafkajs'
+import type { Clock, Timer } from '../common/clock.ts'
+import { UnavailableError } from '../common/errors.ts'
+import type { Logger } from '../common/logger.ts'
+import { isValidSpanId, isValidTraceId, splitByTrace } from '../common/otlp/index.ts'
+import type { ResourceSpans, TracesData } from '../common/otlp/model.ts'
+import { ServiceBase } from '../common/service.ts'
+import type { DistributorConfig } from './config.ts'
+import type { DistributorDiscardReason, IngestMetrics } from './metrics.ts'
+import { encodeRecord } from './record-format.ts'
+import { partitionForTrace } from './routing.ts'
+
+export interface PushResult {
+  acceptedSpans: number
+  rejectedSpans: number
+  /** Why spans were rejected (for OTLP partial_success), empty when none were. */
+  errorMessage: string
+}
+
+export interface DistributorDeps {
+  /** The Kafka client (a getter: it exists only once the connection service started). */
+  kafka: () => Kafka
+  topic: string
+  /** Current partition count of the topic (refreshed by the caller's metadata). */
+  partitionCount: () => Promise<number>
+  config: DistributorConfig
+  metrics: IngestMetrics
+  clock: Clock
+  logger: Logger
+}
+
+/**
+ * The write path: validates spans, groups them by trace and tenant, and produces one Kafka record
+ * per trace (key = trace id) to the trace's partition with acks=-1. `push` resolves only after
+ * Kafka acknowledged every record, so an acknowledged span is durable; a Kafka failure rejects
+ * the whole request as retriable (OTLP clients retry 503s).
+ */
+export class Distributor extends ServiceBase {
+  readonly name = 'distributor'
+  readonly #deps: DistributorDeps
+  #partitions = 0
+  #producer: Producer | undefined
+  #refresh: Timer | undefined
+
+  constructor (deps: DistributorDeps) {
+    super()
+    this.#deps = deps
+  }
+
+  protected async doStart (): Promise<void> {
+    // Every record names its partition (routing.ts), so the partitioner is never consulted.
+    this.#producer = this.#deps.kafka().producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
+    await this.#producer.connect()
+    this.#partitions = await this.#deps.partitionCount()
+    // Partitions can be added to a topic; pick them up without a restart.
+    this.#refresh = this.#deps.clock.setInterval(() => {
+      this.#deps.partitionCount().then((n) => { this.#partitions = n }, (err: unknown) => this.#deps.logger.warn({ err }, 'cannot refresh topic partitions'))
+    }, 30_000)
+  }
+
+  protected async doStop (): Promise<void> {
+    this.#refresh?.cancel()
+    await this.#producer?.disconnect()
+  }
+
+  async push (tenant: string, data: TracesData): Promise<PushResult> {
+    const { metrics, config, topic } = this.#deps
+    const rejected = new Map<DistributorDiscardReason, number>()
+    const reject = (reason: DistributorDiscardReason, n: number): void => {
+      rejected.set(reason, (rejected.get(reason) ?? 0) + n)
+      metrics.discardedSpans.inc({ reason, tenant }, n)
+    }
+    const { valid, total } = keepValidSpans(data, reject)
+    metrics.spansReceived.inc({ tenant }, total)
+
+    const messagesByPartition = new Map<number, { key: Buffer, value: Buffer, headers: Record<string, string>, partition: number }[]>()
+    let accepted = 0
+    for (const [, trace] of splitByTrace(valid)) {
+      const spans = trace.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0)
+      const traceId = trace.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId as Buffer
+      const record = encodeRecord(tenant, traceId, trace)
+      if (record.value.length > config.max_record_bytes) { reject('trace_too_large', spans); continue }
+      const partition = partitionForTrace(tenant, traceId, this.#partitions)
+      const list = messagesByPartition.get(partition) ?? []
+      list.push({ ...record, partition })
+      messagesByPartition.set(partition, list)
+      accepted += spans
+    }
+
+    if (messagesByPartition.size > 0) {
+      const messages = [...messagesByPartition.values()].flat()
+      const started = performance.now()
+      try {
+        if (this.#producer === undefined) throw new Error('distributor is not started')
+        await this.#producer.send({ topic, acks: -1, timeout: config.kafka_write_timeout, messages })
+      } catch (err) {
+        throw new UnavailableError('writing to Kafka failed; retry the request', { cause: err })
+      }
+      metrics.kafkaWriteSeconds.observe((performance.now() - started) / 1000)
+      for (const [p, list] of messagesByPartition) metrics.kafkaRecords.inc({ partition: String(p) }, list.length)
+    }
+    const rejectedSpans = total - accepted
+    const errorMessage = [...rejected].map(([reason, n]) => `${n} span(s) rejected: ${reason.replace(/_/g, ' ')}`).join('; ')
+    return { acceptedSpans: accepted, rejectedSpans, errorMessage }
+  }
+}
+
+/** A copy of `data` without spans whose trace or span id is invalid (all-zero or wrong length). */
+function keepValidSpans (data: TracesData, reject: (reason: DistributorDiscardReason, n: number) => void): { valid: TracesData, total: number } {
+  let total = 0
+  const resourceSpans: ResourceSpans[] = []
+  for (const rs of data.resourceSpans) {
+    const scopeSpans = []
+    for (const ss of rs.scopeSpans) {
+      total += ss.spans.length
+      const spans = ss.spans.filter((s) => {
+        if (!isValidTraceId(s.traceId)) { reject('invalid_trace_id', 1); return false }
+        if (!isValidSpanId(s.spanId)) { reject('invalid_span_id', 1); return false }
+        return true
+      })
+      if (spans.length > 0) scopeSpans.push({ ...ss, spans })
+    }
+    if (scopeSpans.length > 0) resourceSpans.push({ ...rs, scopeSpans })
+  }
+  return { valid: { resourceSpans }, total }
+}

@@ -1,0 +1,53 @@
+import type { Admin, Kafka } from 'kafkajs'
+import type { Logger } from '../../common/logger.ts'
+import { ServiceBase } from '../../common/service.ts'
+import type { KafkaConfig } from '../config.ts'
+import { createKafka } from './client.ts'
+
+/**
+ * The node's Kafka connection as a Service, started before the distributor and the reader:
+ * resolves the brokers (configured ones, or the embedded broker's address, known only once it
+ * listens), makes sure the topic exists (creating it with `kafka.topic_partitions`), and answers
+ * the topic's partition count.
+ */
+export class KafkaConnection extends ServiceBase {
+  readonly name = 'kafka'
+  readonly #config: KafkaConfig
+  readonly #brokers: () => string[]
+  readonly #logger: Logger
+  #kafka: Kafka | undefined
+  #admin: Admin | undefined
+
+  constructor (opts: { config: KafkaConfig, brokers: () => string[], logger: Logger }) {
+    super()
+    this.#config = opts.config
+    this.#brokers = opts.brokers
+    this.#logger = opts.logger
+  }
+
+  get kafka (): Kafka {
+    if (this.#kafka === undefined) throw new Error('kafka connection is not started')
+    return this.#kafka
+  }
+
+  protected async doStart (): Promise<void> {
+    const brokers = this.#brokers()
+    this.#kafka = createKafka(this.#config, brokers, this.#logger)
+    this.#admin = this.#kafka.admin()
+    await this.#admin.connect()
+    const topic = this.#config.topic
+    const created = await this.#admin.createTopics({ topics: [{ topic, numPartitions: this.#config.topic_partitions }], waitForLeaders: true })
+    this.#logger.info({ brokers, topic, created, partitions: await this.partitionCount() }, 'kafka ready')
+  }
+
+  protected async doStop (): Promise<void> {
+    await this.#admin?.disconnect()
+  }
+
+  /** The topic's current partition count (from metadata). */
+  async partitionCount (): Promise<number> {
+    if (this.#admin === undefined) throw new Error('kafka connection is not started')
+    const meta = await this.#admin.fetchTopicMetadata({ topics: [this.#config.topic] })
+    return meta.topics[0]?.partitions.length ?? 0
+  }
+}
