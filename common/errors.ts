@@ -64,6 +64,11 @@ export class CorruptDataError extends LiveStoreError {
   static override readonly code = 'corrupt_data'
 }
 
+/** The request does not say who it is for (no tenant while multitenancy is on). */
+export class UnauthenticatedError extends LiveStoreError {
+  static override readonly code = 'unauthenticated'
+}
+
 /** A request body in a format the endpoint does not accept. */
 export class UnsupportedMediaTypeError extends LiveStoreError {
   static override readonly code = 'unsupported_media_type'
@@ -85,8 +90,8 @@ export function httpStatusOf (err: unknown): number {
     case NotFoundError.code: return 404
     case TooLargeError.code: return 413
     case LimitExceededError.code: return 429
-    case 'unauthenticated': return 401
-    case 'unsupported_media_type': return 415
+    case UnauthenticatedError.code: return 401
+    case UnsupportedMediaTypeError.code: return 415
     case NotReadyError.code: return 503
     case UnavailableError.code: return 503
     default: return 500

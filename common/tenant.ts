@@ -1,14 +1,8 @@
-import { InvalidArgumentError, LiveStoreError } from './errors.ts'
+import { InvalidArgumentError, UnauthenticatedError } from './errors.ts'
 
 /** The tenant of every request when multitenancy is off (Tempo's `single-tenant`). */
 export const SINGLE_TENANT = 'single-tenant'
 export const ORG_ID_HEADER = 'X-Scope-OrgID'
-
-/** No `X-Scope-OrgID` while multitenancy is on (HTTP 401 `no org id`, as dskit answers). */
-export class MissingOrgIdError extends LiveStoreError {
-  static override readonly code = 'unauthenticated'
-  constructor () { super('no org id') }
-}
 
 const MAX_TENANT_LENGTH = 150
 
@@ -20,9 +14,10 @@ const MAX_TENANT_LENGTH = 150
  */
 export function resolveTenant (header: string | undefined | null, multitenancy: boolean): string {
   if (!multitenancy) return SINGLE_TENANT
-  if (header === undefined || header === null || header === '') throw new MissingOrgIdError()
+  if (header === undefined || header === null || header === '') throw new UnauthenticatedError('no org id') // dskit's exact answer
   if (header.length > MAX_TENANT_LENGTH) throw new InvalidArgumentError(`tenant ID is too long: max ${MAX_TENANT_LENGTH} characters`)
   if (header === '.' || header === '..') throw new InvalidArgumentError(`tenant ID is '.' or '..'`)
-  if (!/^[a-zA-Z0-9!\-_.*'()]+$/.test(header)) throw new InvalidArgumentError(`tenant ID '${header}' contains unsupported characters`)
+  const bad = /[^a-zA-Z0-9!\-_.*'()]/.exec(header)
+  if (bad !== null) throw new InvalidArgumentError(`tenant ID '${header}' contains unsupported character '${bad[0]}'`)
   return header
 }

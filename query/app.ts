@@ -1,0 +1,148 @@
+import { Hono } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { compress } from 'hono/compress'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { Registry } from 'prom-client'
+import { stringify as toYaml } from 'yaml'
+import { LiveStoreError, NotFoundError, NotReadyError, httpStatusOf } from '../common/errors.ts'
+import type { Logger } from '../common/logger.ts'
+import type { TracesData } from '../common/otlp/model.ts'
+import type { Readiness } from '../common/readiness.ts'
+import { combineTraces } from './combine.ts'
+import { normalizeApiPrefix } from './config.ts'
+import type { QueryConfig } from './config.ts'
+import { parseTraceByIdParams } from './params.ts'
+import type { QueryMode } from './params.ts'
+import { traceByIdV2Json, traceByIdV2Proto, traceV1Json, traceV1Proto } from './render.ts'
+import { tenantMiddleware } from './tenant.ts'
+import type { QueryEnv } from './tenant.ts'
+import { parseTraceId } from './trace-id.ts'
+
+/** Where traces are read from: the local store now, the cluster fan-out later. */
+export interface TraceFinder {
+  findTraceById (tenant: string, traceId: Buffer): TracesData | null | Promise<TracesData | null>
+}
+
+/** Served at `/api/status/buildinfo` (Prometheus' PrometheusVersion fields). */
+export interface BuildInfo {
+  version: string
+  revision?: string
+  branch?: string
+  buildUser?: string
+  buildDate?: string
+}
+
+export interface QueryAppOptions {
+  store: TraceFinder
+  readiness: Readiness
+  registry: Registry
+  logger: Logger
+  /** This app's own settings (multitenancy, API prefix). */
+  config: QueryConfig
+  buildInfo: BuildInfo
+  /** The node's effective config, served as YAML at `/status/config` (404 when absent). */
+  statusConfig?: unknown
+}
+
+const JSON_TYPE = 'application/json'
+const PROTOBUF_TYPE = 'application/protobuf'
+/** What the compress middleware may gzip: text, JSON, protobuf and the Prometheus exposition. */
+const COMPRESSIBLE = /^(text\/|application\/(json|protobuf)|application\/openmetrics-text)/i
+
+/**
+ * The public HTTP API (Tempo's paths and shapes, `tempo-behaviour.md` §6). `/api/...` paths carry
+ * `http_api_prefix`; `/ready`, `/metrics` and `/status/config` never do (as in Tempo). Every
+ * query endpoint checks readiness first, then the tenant, then its parameters; every error goes
+ * through the one `onError`, which takes the status from `httpStatusOf`.
+ */
+export function createQueryApp (opts: QueryAppOptions): Hono {
+  const { store, readiness, registry, logger, buildInfo } = opts
+  const app = new Hono()
+  app.use(compress({ contentTypeFilter: COMPRESSIBLE }))
+
+  app.onError((err, c) => {
+    const status = httpStatusOf(err) as ContentfulStatusCode
+    if (status === 500) logger.error({ err, method: c.req.method, path: c.req.path }, 'query request failed')
+    if (err instanceof LiveStoreError && err.retriable && status === 503) c.header('Retry-After', '1')
+    // Tempo answers a missing trace with 404 and an empty body: NotFoundError('') carries that.
+    return err.message === '' ? c.body(null, status) : c.text(err.message, status)
+  })
+  app.notFound((c) => c.text('404 page not found\n', 404))
+
+  const ready: MiddlewareHandler<QueryEnv> = async function ready (_c, next) {
+    checkReady(readiness)
+    await next()
+  }
+  const tenant = tenantMiddleware({ multitenancyEnabled: opts.config.multitenancy_enabled })
+
+  const find = async (c: Context<QueryEnv>): Promise<TracesData | null> => {
+    const traceId = parseTraceId(c.req.param('traceId'))
+    const { mode } = parseTraceByIdParams((name) => c.req.query(name))
+    if (!readsLiveTraces(mode)) return null
+    const parts = await Promise.all(c.get('tenants').map((t) => store.findTraceById(t, traceId)))
+    return combineTraces(parts)
+  }
+
+  const api = new Hono<QueryEnv>()
+  api.get('/api/echo', (c) => c.text('echo\n'))
+  api.get('/api/status/buildinfo', (c) => c.json({
+    version: buildInfo.version,
+    revision: buildInfo.revision ?? '',
+    branch: buildInfo.branch ?? '',
+    buildUser: buildInfo.buildUser ?? '',
+    buildDate: buildInfo.buildDate ?? '',
+    goVersion: process.version,
+  }))
+
+  // The bare paths (with or without a trailing slash) answer Tempo's "please provide a traceID".
+  api.on('GET', ['/api/traces/:traceId?', '/api/traces/'], ready, tenant, async (c) => {
+    const trace = await find(c)
+    if (trace === null) throw new NotFoundError('')
+    return wantsProtobuf(c.req.header('accept'))
+      ? c.body(new Uint8Array(traceV1Proto(trace)), 200, { 'content-type': PROTOBUF_TYPE })
+      : c.body(traceV1Json(trace), 200, { 'content-type': JSON_TYPE })
+  })
+
+  api.on('GET', ['/api/v2/traces/:traceId?', '/api/v2/traces/'], ready, tenant, async (c) => {
+    const trace = await find(c)
+    return wantsProtobuf(c.req.header('accept'))
+      ? c.body(new Uint8Array(traceByIdV2Proto(trace)), 200, { 'content-type': PROTOBUF_TYPE })
+      : c.body(traceByIdV2Json(trace), 200, { 'content-type': JSON_TYPE })
+  })
+
+  app.route(normalizeApiPrefix(opts.config.http_api_prefix), api)
+
+  app.get('/ready', (c) => {
+    checkReady(readiness)
+    return c.text('ready\n')
+  })
+  app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }))
+  app.get('/status/config', (c) => {
+    if (opts.statusConfig === undefined) throw new NotFoundError('no config to show')
+    return c.text(toYaml(opts.statusConfig))
+  })
+  return app
+}
+
+function checkReady (readiness: Readiness): void {
+  const state = readiness.state()
+  if (state === 'ready') return
+  const reason = readiness.reason()
+  throw new NotReadyError(reason === '' ? `live-store is ${state}` : reason)
+}
+
+/**
+ * The live store is what Tempo's querier reaches in modes `all` and `ingesters` (the recent
+ * data); `blocks` and `external` ask for backend and external storage only, which a live-store
+ * node does not hold, so they find nothing here.
+ */
+function readsLiveTraces (mode: QueryMode): boolean {
+  return mode === 'all' || mode === 'ingesters'
+}
+
+/** Tempo compares `Accept` to `application/protobuf`; we also allow parameters and a list led by it. */
+function wantsProtobuf (accept: string | undefined): boolean {
+  if (accept === undefined) return false
+  const first = accept.split(',')[0]?.split(';')[0]?.trim().toLowerCase()
+  return first === PROTOBUF_TYPE
+}

@@ -1,0 +1,65 @@
+import type { Registry } from 'prom-client'
+import type { Clock } from '../common/clock.ts'
+import { protoSizeOfSpan } from '../common/otlp/encode-proto.ts'
+import type { Span, TracesData } from '../common/otlp/model.ts'
+import type { OverridesConfig } from './config.ts'
+import { createStoreMetrics } from './metrics.ts'
+import type { StoreMetrics } from './metrics.ts'
+import { TenantInstance } from './tenant-instance.ts'
+import type { PushResult } from './tenant-instance.ts'
+
+export interface TraceStoreOptions {
+  /** Read at every push, so replacing the object's values takes effect at once. */
+  limits: OverridesConfig
+  clock: Clock
+  registry: Registry
+  /** Protobuf size of a span; common/otlp's `protoSizeOfSpan` unless a test injects another. */
+  sizeOfSpan?: (span: Span) => number
+}
+
+/**
+ * The live traces of every tenant (Tempo's `LiveStore` instances map), one `TenantInstance` per
+ * tenant created on first push. It knows nothing of partitions, Kafka or HTTP; a tenant's data is
+ * only ever reachable through that tenant's id.
+ */
+export class TraceStore {
+  readonly #instances = new Map<string, TenantInstance>()
+  readonly #limits: OverridesConfig
+  readonly #clock: Clock
+  readonly #metrics: StoreMetrics
+  readonly #sizeOfSpan: (span: Span) => number
+
+  constructor (opts: TraceStoreOptions) {
+    this.#limits = opts.limits
+    this.#clock = opts.clock
+    this.#metrics = createStoreMetrics(opts.registry)
+    this.#sizeOfSpan = opts.sizeOfSpan ?? protoSizeOfSpan
+  }
+
+  /**
+   * Appends the spans of `data` to the tenant's live traces, refusing what the limits do not
+   * allow (counted in `tempo_discarded_spans_total`). Never throws on a limit and never waits.
+   * `receivedAtMs` (the Kafka record time, as in Tempo) defaults to the clock.
+   */
+  push (tenant: string, data: TracesData, receivedAtMs: number = this.#clock.now()): PushResult {
+    return this.getOrCreateInstance(tenant).push(data, receivedAtMs, this.#limits)
+  }
+
+  /** The tenant's live trace with this id (its fragments in arrival order), or null. */
+  findTraceById (tenant: string, traceId: Buffer): TracesData | null {
+    return this.#instances.get(tenant)?.findTraceById(traceId) ?? null
+  }
+
+  getOrCreateInstance (tenant: string): TenantInstance {
+    let inst = this.#instances.get(tenant)
+    if (inst === undefined) {
+      inst = new TenantInstance({ tenant, metrics: this.#metrics, sizeOfSpan: this.#sizeOfSpan })
+      this.#instances.set(tenant, inst)
+    }
+    return inst
+  }
+
+  instance (tenant: string): TenantInstance | undefined { return this.#instances.get(tenant) }
+
+  tenants (): string[] { return [...this.#instances.keys()] }
+}
