@@ -76,7 +76,7 @@ export class PartitionReader extends ServiceBase {
 
   async #onBatch (state: PartitionState, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { metrics, clock, config } = this.#deps
-    const labels = { group: state.group, partition: String(state.partition) }
+    const labels = { group: config.consumer_group, partition: String(state.partition) }
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break
       const timestamp = Number(message.timestamp)

@@ -6,6 +6,8 @@ import { parseKeyFlags } from './cli-flags.ts'
 import { loadConfig } from './config.ts'
 import type { NodeConfig } from './config.ts'
 import { configReference } from './config-reference.ts'
+import { runGenCommand, runTraceCommand } from './client-commands.ts'
+import type { GenOptions } from './client-commands.ts'
 import { runBrokerProcess, runNodeProcess } from './process.ts'
 
 /** Loads the config from `--config`/LIVESTORE_CONFIG, the environment and key flags. */
@@ -73,6 +75,26 @@ export async function main (argv: string[]): Promise<void> {
       if (opts.partitions !== undefined) extra['broker.partitions'] = opts.partitions
       await runBrokerProcess(configFrom(opts.config, cmd.args, extra))
     })
+
+  program.command('gen')
+    .description('Send realistic OTLP traces (services, nested spans, attributes, errors) at a target rate')
+    .option('--url <url>', 'OTLP/HTTP endpoint', 'http://localhost:4318')
+    .option('--rate <spans/s>', 'target spans per second (default: as fast as possible)')
+    .option('--duration <d>', 'how long to run, e.g. 30s (default 10s unless --traces)')
+    .option('--traces <n>', 'stop after this many traces')
+    .option('--concurrency <n>', 'requests in flight', '4')
+    .option('--batch <spans>', 'spans per request', '100')
+    .option('--encoding <e>', 'protobuf or json', 'protobuf')
+    .option('--gzip', 'gzip request bodies')
+    .option('--tenant <id>', 'X-Scope-OrgID to send')
+    .option('--seed <n>', 'random seed (same seed, same traces)', '1')
+    .action(async (opts: GenOptions) => { await runGenCommand(opts) })
+
+  program.command('trace <traceId>')
+    .description('Print a trace as a terminal waterfall')
+    .option('--url <url>', 'query API', 'http://localhost:3200')
+    .option('--tenant <id>', 'X-Scope-OrgID to send')
+    .action(async (id: string, opts: { url: string, tenant?: string }) => { await runTraceCommand(id, opts) })
 
   program.command('config')
     .description('Print the effective configuration as YAML, or the reference table')

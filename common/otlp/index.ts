@@ -1,0 +1,11 @@
+/** The OTLP codecs: protobuf and OTLP/JSON in, protobuf and JSON (OTLP or Tempo) out, plus helpers. */
+export type * from './model.ts'
+export { SpanKind, StatusCode } from './model.ts'
+export { OtlpDecodeError } from './errors.ts'
+export { decodeTracesProto } from './decode-proto.ts'
+export { encodeTracesProto, protoSizeOfSpan, protoSizeOfTracesData } from './encode-proto.ts'
+export { decodeTracesJson } from './decode-json.ts'
+export { encodeTracesJson } from './encode-json.ts'
+export type { EncodeJsonOptions } from './encode-json.ts'
+export { countSpans, mergeTraces, splitByTrace } from './split.ts'
+export { isValidSpanId, isValidTraceId, parseHexId, spanIdHex, traceIdHex } from './ids.ts'
