@@ -3,8 +3,7 @@ import type { Kafka, Producer } from 'kafkajs'
 import type { Clock, Timer } from '../common/clock.ts'
 import { UnavailableError } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
-import { isValidSpanId, isValidTraceId, splitByTrace } from '../common/otlp/index.ts'
-import type { ResourceSpans, TracesData } from '../common/otlp/model.ts'
+import { splitRequestByTrace } from '../common/otlp/index.ts'
 import { ServiceBase } from '../common/service.ts'
 import type { DistributorConfig } from './config.ts'
 import type { DistributorDiscardReason, IngestMetrics } from './metrics.ts'
@@ -64,28 +63,34 @@ export class Distributor extends ServiceBase {
     await this.#producer?.disconnect()
   }
 
-  async push (tenant: string, data: TracesData): Promise<PushResult> {
+  /**
+   * Pushes one protobuf ExportTraceServiceRequest (JSON requests are converted by the caller).
+   * The request is validated and split by trace in one pass over its bytes, without decoding
+   * (common/otlp/split-proto.ts); an undecodable request throws OtlpDecodeError (→ 400).
+   */
+  async push (tenant: string, request: Buffer): Promise<PushResult> {
     const { metrics, config, topic } = this.#deps
+    const split = splitRequestByTrace(request)
+    metrics.spansReceived.inc({ tenant }, split.spans)
     const rejected = new Map<DistributorDiscardReason, number>()
     const reject = (reason: DistributorDiscardReason, n: number): void => {
+      if (n === 0) return
       rejected.set(reason, (rejected.get(reason) ?? 0) + n)
       metrics.discardedSpans.inc({ reason, tenant }, n)
     }
-    const { valid, total } = keepValidSpans(data, reject)
-    metrics.spansReceived.inc({ tenant }, total)
+    reject('invalid_trace_id', split.invalid.traceId)
+    reject('invalid_span_id', split.invalid.spanId)
 
     const messagesByPartition = new Map<number, { key: Buffer, value: Buffer, headers: Record<string, string>, partition: number }[]>()
     let accepted = 0
-    for (const [, trace] of splitByTrace(valid)) {
-      const spans = trace.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0)
-      const traceId = trace.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId as Buffer
-      const record = encodeRecord(tenant, traceId, trace)
-      if (record.value.length > config.max_record_bytes) { reject('trace_too_large', spans); continue }
+    for (const trace of split.traces) {
+      if (trace.request.length > config.max_record_bytes) { reject('trace_too_large', trace.spans.length); continue }
+      const traceId = Buffer.from(trace.traceId)
       const partition = partitionForTrace(tenant, traceId, this.#partitions)
       const list = messagesByPartition.get(partition) ?? []
-      list.push({ ...record, partition })
+      list.push({ ...encodeRecord(tenant, traceId, trace.request), partition })
       messagesByPartition.set(partition, list)
-      accepted += spans
+      accepted += trace.spans.length
     }
 
     if (messagesByPartition.size > 0) {
@@ -100,28 +105,7 @@ export class Distributor extends ServiceBase {
       metrics.kafkaWriteSeconds.observe((performance.now() - started) / 1000)
       for (const [p, list] of messagesByPartition) metrics.kafkaRecords.inc({ partition: String(p) }, list.length)
     }
-    const rejectedSpans = total - accepted
     const errorMessage = [...rejected].map(([reason, n]) => `${n} span(s) rejected: ${reason.replace(/_/g, ' ')}`).join('; ')
-    return { acceptedSpans: accepted, rejectedSpans, errorMessage }
+    return { acceptedSpans: accepted, rejectedSpans: split.spans - accepted, errorMessage }
   }
-}
-
-/** A copy of `data` without spans whose trace or span id is invalid (all-zero or wrong length). */
-function keepValidSpans (data: TracesData, reject: (reason: DistributorDiscardReason, n: number) => void): { valid: TracesData, total: number } {
-  let total = 0
-  const resourceSpans: ResourceSpans[] = []
-  for (const rs of data.resourceSpans) {
-    const scopeSpans = []
-    for (const ss of rs.scopeSpans) {
-      total += ss.spans.length
-      const spans = ss.spans.filter((s) => {
-        if (!isValidTraceId(s.traceId)) { reject('invalid_trace_id', 1); return false }
-        if (!isValidSpanId(s.spanId)) { reject('invalid_span_id', 1); return false }
-        return true
-      })
-      if (spans.length > 0) scopeSpans.push({ ...ss, spans })
-    }
-    if (scopeSpans.length > 0) resourceSpans.push({ ...rs, scopeSpans })
-  }
-  return { valid: { resourceSpans }, total }
 }

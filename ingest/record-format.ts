@@ -1,4 +1,4 @@
-import { decodeTracesJson, decodeTracesProto, encodeTracesProto } from '../common/otlp/index.ts'
+import { decodeTracesJson, decodeTracesProto } from '../common/otlp/index.ts'
 import type { TracesData } from '../common/otlp/model.ts'
 
 /**
@@ -20,8 +20,9 @@ export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf'
 
 export interface KafkaRecordOut { key: Buffer, value: Buffer, headers: Record<string, string> }
 
-export function encodeRecord (tenant: string, traceId: Buffer, data: TracesData): KafkaRecordOut {
-  return { key: traceId, value: encodeTracesProto(data), headers: { [TENANT_HEADER]: tenant, [CONTENT_TYPE_HEADER]: PROTOBUF_CONTENT_TYPE } }
+/** The record of one trace: `request` is that trace's ExportTraceServiceRequest, protobuf. */
+export function encodeRecord (tenant: string, traceId: Buffer, request: Buffer): KafkaRecordOut {
+  return { key: traceId, value: request, headers: { [TENANT_HEADER]: tenant, [CONTENT_TYPE_HEADER]: PROTOBUF_CONTENT_TYPE } }
 }
 
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined

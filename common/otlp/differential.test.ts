@@ -8,7 +8,8 @@ import { encodeTracesJson } from './encode-json.ts'
 import { encodeTracesProto, protoSizeOfSpan, protoSizeOfTracesData } from './encode-proto.ts'
 import type { TracesData } from './model.ts'
 import { canonicalOfficial, modelFromOfficial } from './testing/official.ts'
-import { arbSpanSpecs, officialRequestType, readableSpan, realisticSpanSpecs } from './testing/spans.ts'
+import { arbSpanSpecs } from './testing/arbitraries.ts'
+import { officialRequestType, readableSpan, realisticSpanSpecs } from './testing/spans.ts'
 import type { SpanSpec } from './testing/spans.ts'
 
 /**

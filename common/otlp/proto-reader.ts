@@ -166,7 +166,11 @@ export class ProtoReader {
     return this.pos + n
   }
 
-  /** A length-delimited field's bytes, copied (never a view into the input). */
+  /**
+   * A length-delimited field's bytes, copied (never a view into the input). Small copies come from
+   * Node's shared 8 KiB allocation pool (Buffer.allocUnsafe), so a kept id pins at most a pool
+   * slab shared with other small buffers, never the request body.
+   */
   bytes (end: number): Buffer {
     const e = this.len(end)
     const s = this.pos

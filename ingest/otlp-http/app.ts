@@ -1,8 +1,7 @@
 import { Hono } from 'hono'
 import { LiveStoreError, NotReadyError, describeError, httpStatusOf } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
-import { decodeTracesJson, decodeTracesProto } from '../../common/otlp/index.ts'
-import type { TracesData } from '../../common/otlp/model.ts'
+import { decodeTracesJson, encodeTracesProto } from '../../common/otlp/index.ts'
 import type { Readiness } from '../../common/readiness.ts'
 import { ORG_ID_HEADER, resolveTenant } from '../../common/tenant.ts'
 import type { DistributorConfig } from '../config.ts'
@@ -13,7 +12,8 @@ import type { BodyEncoding } from './body.ts'
 import { exportResponse, grpcCodeForHttp, statusBody } from './responses.ts'
 
 export interface OtlpHttpDeps {
-  push: (tenant: string, data: TracesData) => Promise<PushResult>
+  /** Takes a protobuf ExportTraceServiceRequest (JSON bodies are converted first). */
+  push: (tenant: string, request: Buffer) => Promise<PushResult>
   readiness: Readiness
   config: DistributorConfig
   multitenancy: boolean
@@ -42,8 +42,9 @@ export function createOtlpHttpApp (deps: OtlpHttpDeps): Hono {
       const raw = await readBody(c.req.raw, max)
       const body = await decodeContent(raw, c.req.header('content-encoding'), max)
       deps.metrics.bytesReceived.inc({ tenant }, body.length)
-      const data = encoding === 'json' ? decodeTracesJson(body.toString('utf8')) : decodeTracesProto(body)
-      const result = await deps.push(tenant, data)
+      // Protobuf goes to the distributor as it came (validated there while it is split by trace).
+      const request = encoding === 'json' ? encodeTracesProto(decodeTracesJson(body)) : body
+      const result = await deps.push(tenant, request)
       const res = exportResponse(encoding, result.rejectedSpans, result.errorMessage)
       deps.metrics.requests.inc({ status: '200' })
       return c.body(typeof res.body === 'string' ? res.body : new Uint8Array(res.body), 200, { 'content-type': res.contentType })
