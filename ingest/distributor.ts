@@ -84,13 +84,13 @@ export class Distributor extends ServiceBase {
     const messagesByPartition = new Map<number, { key: Buffer, value: Buffer, headers: Record<string, string>, partition: number }[]>()
     let accepted = 0
     for (const trace of split.traces) {
-      if (trace.request.length > config.max_record_bytes) { reject('trace_too_large', trace.spans.length); continue }
-      const traceId = Buffer.from(trace.traceId)
+      if (trace.request.length > config.max_record_bytes) { reject('trace_too_large', trace.spanCount); continue }
+      const traceId = trace.traceId
       const partition = partitionForTrace(tenant, traceId, this.#partitions)
       const list = messagesByPartition.get(partition) ?? []
       list.push({ ...encodeRecord(tenant, traceId, trace.request), partition })
       messagesByPartition.set(partition, list)
-      accepted += trace.spans.length
+      accepted += trace.spanCount
     }
 
     if (messagesByPartition.size > 0) {

@@ -12,23 +12,18 @@ import { MAX_DEPTH, ProtoReader, WireType, wrongWireType } from './proto-reader.
  * Field order inside a message is kept; spans of one trace keep their original order. The
  * deprecated `instrumentation_library_spans` (field 1000) is re-emitted as `scope_spans`.
  */
-export interface SplitSpan {
-  /** Views into the request (not copies): valid while the request buffer is. */
-  traceId: Buffer
-  spanId: Buffer
-}
-
 export interface SplitTrace {
-  /** The trace id (a view into the request; copy it to keep it). */
+  /** The 16-byte trace id (a copy). */
   traceId: Buffer
-  /** The spans, in request order (ids are views). */
-  spans: SplitSpan[]
+  /** How many spans of the request belong to this trace. */
+  spanCount: number
   /** This trace's own ExportTraceServiceRequest, protobuf. */
   request: Buffer
 }
 
 type Range = [start: number, end: number]
-interface SpanRange extends SplitSpan { range: Range }
+/** A span's byte range and where its ids are (offsets, not Buffers: this runs once per span). */
+interface SpanRange { range: Range, traceIdAt: number, traceIdLen: number, spanIdAt: number, spanIdLen: number }
 interface ScopeScan { other: Range[], spans: SpanRange[] }
 interface ResourceScan { other: Range[], scopes: ScopeScan[] }
 
@@ -71,7 +66,6 @@ const SPAN: Schema = {
 }
 const RESOURCE_SPANS_NAMES: Record<number, string> = { 1: 'resource', 2: 'scope_spans', 3: 'schema_url', 1000: 'instrumentation_library_spans' }
 const SCOPE_SPANS_NAMES: Record<number, string> = { 1: 'scope', 2: 'spans', 3: 'schema_url' }
-const EMPTY = Buffer.alloc(0)
 
 class Scanner extends ProtoReader {
   /** Validates one message of `schema` in [pos, end) as the decoder would, allocating nothing. */
@@ -100,8 +94,10 @@ class Scanner extends ProtoReader {
 
   span (end: number): SpanRange {
     const start = this.pos
-    let traceId: Buffer = EMPTY
-    let spanId: Buffer = EMPTY
+    let traceIdAt = 0
+    let traceIdLen = 0
+    let spanIdAt = 0
+    let spanIdLen = 0
     let tag = 0
     try {
       // Ids first (last occurrence wins, as in the decoder); the rest is only validated.
@@ -110,9 +106,7 @@ class Scanner extends ProtoReader {
         tag = this.tag(end)
         if (tag === 10 || tag === 18) {
           const e = this.len(end)
-          const id = this.buf.subarray(this.pos, e)
-          if (tag === 10) traceId = id
-          else spanId = id
+          if (tag === 10) { traceIdAt = this.pos; traceIdLen = e - this.pos } else { spanIdAt = this.pos; spanIdLen = e - this.pos }
           this.pos = e
           continue
         }
@@ -125,7 +119,7 @@ class Scanner extends ProtoReader {
     } catch (err) {
       throw withPath(err, tag === 0 ? undefined : SPAN.fields[tag >>> 3]?.name ?? `#${tag >>> 3}`, -1)
     }
-    return { traceId, spanId, range: [start, end] }
+    return { range: [start, end], traceIdAt, traceIdLen, spanIdAt, spanIdLen }
   }
 
   scopeSpans (end: number): ScopeScan {
@@ -196,32 +190,38 @@ function withPath (err: unknown, field: string | undefined, index: number): unkn
 export function splitRequestByTrace (bytes: Buffer): { spans: number, invalid: { traceId: number, spanId: number }, traces: SplitTrace[] } {
   const scanned = new Scanner(bytes).request()
   // trace key → resource index → scope index → span ranges (Maps keep first-seen order)
-  const byTrace = new Map<string, { traceId: Buffer, spans: SplitSpan[], parts: Map<number, Map<number, Range[]>> }>()
+  const byTrace = new Map<string, { at: number, spanCount: number, parts: Map<number, Map<number, Range[]>> }>()
   let spans = 0
   const invalid = { traceId: 0, spanId: 0 }
-  scanned.forEach((rs, ri) => rs.scopes.forEach((ss, si) => {
-    for (const s of ss.spans) {
-      spans++
-      if (!validId(s.traceId, 16)) { invalid.traceId++; continue }
-      if (!validId(s.spanId, 8)) { invalid.spanId++; continue }
-      const key = s.traceId.toString('latin1')
-      let t = byTrace.get(key)
-      if (t === undefined) { t = { traceId: s.traceId, spans: [], parts: new Map() }; byTrace.set(key, t) }
-      t.spans.push({ traceId: s.traceId, spanId: s.spanId })
-      let scopes = t.parts.get(ri)
-      if (scopes === undefined) { scopes = new Map(); t.parts.set(ri, scopes) }
-      const list = scopes.get(si)
-      if (list === undefined) scopes.set(si, [s.range])
-      else list.push(s.range)
+  for (let ri = 0; ri < scanned.length; ri++) {
+    const scopes = (scanned[ri] as ResourceScan).scopes
+    for (let si = 0; si < scopes.length; si++) {
+      for (const s of (scopes[si] as ScopeScan).spans) {
+        spans++
+        if (!validId(bytes, s.traceIdAt, s.traceIdLen, 16)) { invalid.traceId++; continue }
+        if (!validId(bytes, s.spanIdAt, s.spanIdLen, 8)) { invalid.spanId++; continue }
+        const key = bytes.toString('latin1', s.traceIdAt, s.traceIdAt + 16)
+        let t = byTrace.get(key)
+        if (t === undefined) { t = { at: s.traceIdAt, spanCount: 0, parts: new Map() }; byTrace.set(key, t) }
+        t.spanCount++
+        let byScope = t.parts.get(ri)
+        if (byScope === undefined) { byScope = new Map(); t.parts.set(ri, byScope) }
+        const list = byScope.get(si)
+        if (list === undefined) byScope.set(si, [s.range])
+        else list.push(s.range)
+      }
     }
-  }))
-  const traces = [...byTrace.values()].map((t) => ({ traceId: t.traceId, spans: t.spans, request: splice(bytes, scanned, t.parts) }))
+  }
+  const traces: SplitTrace[] = []
+  for (const t of byTrace.values()) {
+    traces.push({ traceId: Buffer.from(bytes.subarray(t.at, t.at + 16)), spanCount: t.spanCount, request: splice(bytes, scanned, t.parts) })
+  }
   return { spans, invalid, traces }
 }
 
-function validId (id: Buffer, length: number): boolean {
-  if (id.length !== length) return false
-  for (let i = 0; i < length; i++) if (id[i] !== 0) return true
+function validId (buf: Buffer, at: number, len: number, expected: number): boolean {
+  if (len !== expected) return false
+  for (let i = at; i < at + len; i++) if (buf[i] !== 0) return true
   return false
 }
 
