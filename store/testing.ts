@@ -3,6 +3,7 @@
  * Trace ids are given as short hex strings and left-padded to 16 bytes; span ids likewise to 8.
  */
 import type { KeyValue, ResourceSpans, Span, TracesData } from '../common/otlp/model.ts'
+import { span as baseSpan } from '../common/otlp/testing/model-fixture.ts'
 
 export function traceIdOf (hex: string): Buffer {
   return Buffer.from(hex.padStart(32, '0'), 'hex')
@@ -13,25 +14,7 @@ export function spanIdOf (hex: string): Buffer {
 }
 
 export function makeSpan (trace: string, span: string, fields: Partial<Span> = {}): Span {
-  return {
-    traceId: traceIdOf(trace),
-    spanId: spanIdOf(span),
-    traceState: '',
-    parentSpanId: Buffer.alloc(0),
-    flags: 0,
-    name: `span-${span}`,
-    kind: 2,
-    startTimeUnixNano: 1_700_000_000_000_000_000n,
-    endTimeUnixNano: 1_700_000_000_100_000_000n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    ...fields,
-  }
+  return baseSpan({ traceId: traceIdOf(trace), spanId: spanIdOf(span), name: `span-${span}`, kind: 2, endTimeUnixNano: 1_700_000_000_100_000_000n, ...fields })
 }
 
 export function serviceAttr (name: string): KeyValue {

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { encodeTracesJson, encodeTracesProto } from '../../common/otlp/index.ts'
 import type { Span, TracesData } from '../../common/otlp/model.ts'
+import { span as fixtureSpan } from '../../common/otlp/testing/model-fixture.ts'
 import { kafkaClient } from '../helpers/broker.ts'
 import { eventually, startNode } from '../helpers/node.ts'
 import type { TestNode } from '../helpers/node.ts'
@@ -17,12 +18,7 @@ function span (overrides: Partial<Span> = {}): Span {
   const n = counter++
   const traceId = Buffer.alloc(16); traceId.writeUInt32BE(n, 12); traceId[0] = 0xab
   const spanId = Buffer.alloc(8); spanId.writeUInt32BE(n, 4)
-  return {
-    traceId, spanId, traceState: '', parentSpanId: Buffer.alloc(0), flags: 0, name: `op-${n}`, kind: 2,
-    startTimeUnixNano: 1_700_000_000_000_000_000n, endTimeUnixNano: 1_700_000_000_100_000_000n,
-    attributes: [], droppedAttributesCount: 0, events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0,
-    status: { code: 0, message: '' }, ...overrides,
-  }
+  return fixtureSpan({ traceId, spanId, name: `op-${n}`, kind: 2, ...overrides })
 }
 const request = (...spans: Span[]): TracesData => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { kind: 'string', value: 'bad-input' } }], droppedAttributesCount: 0 }, scopeSpans: [{ scope: null, spans, schemaUrl: '' }], schemaUrl: '' }] })
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { encodeTracesProto, protoSizeOfSpan } from '../../common/otlp/index.ts'
 import type { Span, TracesData } from '../../common/otlp/model.ts'
+import { span as fixtureSpan } from '../../common/otlp/testing/model-fixture.ts'
 import { eventually, startNode } from '../helpers/node.ts'
 
 /** Multitenancy (X-Scope-OrgID, Tempo semantics) and the per-tenant limits, through a whole node. */
@@ -9,11 +10,7 @@ let counter = 1
 function span (traceNo: number, name = `op-${counter}`): Span {
   const traceId = Buffer.alloc(16); traceId.writeUInt32BE(traceNo, 12); traceId[0] = 0xcd
   const spanId = Buffer.alloc(8); spanId.writeUInt32BE(counter++, 4)
-  return {
-    traceId, spanId, traceState: '', parentSpanId: Buffer.alloc(0), flags: 0, name, kind: 1,
-    startTimeUnixNano: 1_700_000_000_000_000_000n, endTimeUnixNano: 1_700_000_000_100_000_000n,
-    attributes: [], droppedAttributesCount: 0, events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
-  }
+  return fixtureSpan({ traceId, spanId, name, kind: 1 })
 }
 const request = (spans: Span[]): TracesData => ({ resourceSpans: [{ resource: null, scopeSpans: [{ scope: null, spans, schemaUrl: '' }], schemaUrl: '' }] })
 const hex = (s: Span): string => s.traceId.toString('hex')
