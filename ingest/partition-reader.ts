@@ -15,6 +15,8 @@ export interface PartitionReaderDeps {
   topic: string
   /** The partitions to consume, resolved at start (owned ones, or all of the topic). */
   partitions: () => Promise<readonly number[]>
+  /** Offsets by record timestamp (ListOffsets), for the start-up lookback. */
+  offsetsAt: (timestampMs: number) => Promise<Map<number, string>>
   config: LiveStoreIngestConfig
   /** Hands one decoded record to the store (Tempo's `consume`), with the record's timestamp. */
   consume: (tenant: string, data: TracesData, recordTimestampMs: number) => void
@@ -50,6 +52,10 @@ export class PartitionReader extends ServiceBase {
     const { topic, config, metrics } = this.#deps
     const kafka = this.#deps.kafka()
     this.#partitions = await this.#deps.partitions()
+    // Nothing is kept locally yet (the WAL comes later), so like Tempo's `forceFromLookback` a
+    // starting node replays the last 2 × complete_block_timeout instead of resuming at the
+    // committed offset: a restart refills memory with the recent traces instead of losing them.
+    const lookback = await this.#deps.offsetsAt(this.#deps.clock.now() - 2 * config.complete_block_timeout)
     for (const partition of this.#partitions) {
       signal.throwIfAborted()
       const group = partitionGroupId(config.consumer_group, partition)
@@ -59,6 +65,8 @@ export class PartitionReader extends ServiceBase {
       await consumer.connect()
       await consumer.subscribe({ topic, fromBeginning: true })
       await consumer.run({ autoCommit: false, eachBatch: (payload) => this.#onBatch(state, payload) })
+      const from = lookback.get(partition)
+      if (from !== undefined) consumer.seek({ topic, partition, offset: from })
       metrics.partitionOwned.set({ partition: String(partition), zone: config.consumer_group }, 1)
     }
     if (config.commit_interval > 0) this.#commitTimer = this.#deps.clock.setInterval(() => { void this.#commitAll() }, config.commit_interval)

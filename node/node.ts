@@ -60,6 +60,7 @@ export function createNode ({ config, clock, logger, registry }: NodeDeps): Live
     kafka: () => kafka.kafka,
     topic: config.kafka.topic,
     partitions: async () => ownedPartitions(config.live_store) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
+    offsetsAt: (ts) => kafka.offsetsAt(ts),
     config: config.live_store,
     consume: (tenant, data, ts) => { store.push(tenant, data, ts) },
     metrics: ingestMetrics,

@@ -44,6 +44,16 @@ export class KafkaConnection extends ServiceBase {
     await this.#admin?.disconnect()
   }
 
+  /**
+   * The first offset of each partition whose record timestamp is >= `timestampMs` (the log end
+   * when none is), via ListOffsets by timestamp.
+   */
+  async offsetsAt (timestampMs: number): Promise<Map<number, string>> {
+    if (this.#admin === undefined) throw new Error('kafka connection is not started')
+    const offsets = await this.#admin.fetchTopicOffsetsByTimestamp(this.#config.topic, timestampMs)
+    return new Map(offsets.map((o) => [o.partition, o.offset]))
+  }
+
   /** The topic's current partition count (from metadata). */
   async partitionCount (): Promise<number> {
     if (this.#admin === undefined) throw new Error('kafka connection is not started')

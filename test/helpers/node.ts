@@ -23,8 +23,9 @@ export interface TestNode {
  * Starts a whole node in-process (embedded broker, Kafka, store, APIs) on ephemeral loopback
  * ports with its own data directory; `flags` override config keys as on the command line.
  */
-export async function startNode (flags: Record<string, string> = {}): Promise<TestNode> {
-  const dir = tempDir('livestore-node-')
+export async function startNode (flags: Record<string, string> = {}, dataDir?: string): Promise<TestNode> {
+  // A given data dir belongs to the caller (e.g. to restart on it); a temporary one is removed.
+  const dir = dataDir === undefined ? tempDir('livestore-node-') : { path: dataDir, remove: () => undefined }
   const config = loadConfig({
     flags: {
       'broker.port': '0',
