@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import type { Clock, Timer } from '../common/clock.ts'
 import type { Logger } from '../common/logger.ts'
-import type { TracesData } from '../common/otlp/model.ts'
+import type { SplitTrace } from '../common/otlp/index.ts'
 import { rateLimitedWarn } from '../common/rate-limited-log.ts'
 import { ServiceBase } from '../common/service.ts'
 import type { LiveStoreIngestConfig } from './config.ts'
@@ -18,8 +18,8 @@ export interface PartitionReaderDeps {
   /** Offsets by record timestamp (ListOffsets), for the start-up lookback. */
   offsetsAt: (timestampMs: number) => Promise<Map<number, string>>
   config: LiveStoreIngestConfig
-  /** Hands one decoded record to the store (Tempo's `consume`), with the record's timestamp. */
-  consume: (tenant: string, data: TracesData, recordTimestampMs: number) => void
+  /** Hands one record's traces to the store (Tempo's `consume`), with the record's timestamp. */
+  consume: (tenant: string, traces: SplitTrace[], recordTimestampMs: number) => void
   metrics: IngestMetrics
   clock: Clock
   logger: Logger
@@ -94,7 +94,7 @@ export class PartitionReader extends ServiceBase {
       if (timestamp < now - config.complete_block_timeout) this.#drop(record.tenant, 'too_old', state, message.offset, 'record is older than complete_block_timeout')
       else if ('error' in record) this.#drop(record.tenant, 'decoding_failed', state, message.offset, record.message)
       else {
-        this.#deps.consume(record.tenant, record.data, timestamp)
+        this.#deps.consume(record.tenant, record.traces, timestamp)
         metrics.recordsProcessed.inc({ tenant: record.tenant })
       }
       state.next = BigInt(message.offset) + 1n

@@ -1,5 +1,5 @@
-import { decodeTracesJson, decodeTracesProto } from '../common/otlp/index.ts'
-import type { TracesData } from '../common/otlp/model.ts'
+import { decodeTracesJson, encodeTracesProto, splitRequestByTrace } from '../common/otlp/index.ts'
+import type { SplitTrace } from '../common/otlp/index.ts'
 
 /**
  * The Kafka record format (DESIGN.md "Record format on Kafka"), version 1:
@@ -38,16 +38,20 @@ function headerText (headers: Record<string, HeaderValue> | undefined, name: str
   return undefined
 }
 
-export type DecodedRecord = { tenant: string, data: TracesData } | { tenant: string, error: 'decoding_failed', message: string }
+export type DecodedRecord = { tenant: string, traces: SplitTrace[] } | { tenant: string, error: 'decoding_failed', message: string }
 
-/** Decodes one consumed record (ours or a collector's); never throws. */
+/**
+ * Validates one consumed record (ours or a collector's) and splits it by trace, without decoding
+ * protobuf into objects (JSON is converted to protobuf first); never throws.
+ */
 export function decodeRecord (value: Buffer | null, headers: Record<string, HeaderValue> | undefined): DecodedRecord {
   const tenant = headerText(headers, TENANT_HEADER) ?? DEFAULT_TENANT
   if (value === null) return { tenant, error: 'decoding_failed', message: 'record has no value' }
   const contentType = headerText(headers, CONTENT_TYPE_HEADER)
   const json = contentType !== undefined ? contentType.includes('json') : firstNonSpace(value) === 0x7b
   try {
-    return { tenant, data: json ? decodeTracesJson(value.toString('utf8')) : decodeTracesProto(value) }
+    const request = json ? encodeTracesProto(decodeTracesJson(value)) : value
+    return { tenant, traces: splitRequestByTrace(request).traces }
   } catch (err) {
     return { tenant, error: 'decoding_failed', message: (err as Error).message }
   }

@@ -62,7 +62,7 @@ export function createNode ({ config, clock, logger, registry }: NodeDeps): Live
     partitions: async () => ownedPartitions(config.live_store) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
     offsetsAt: (ts) => kafka.offsetsAt(ts),
     config: config.live_store,
-    consume: (tenant, data, ts) => { store.push(tenant, data, ts) },
+    consume: (tenant, traces, ts) => { store.pushTraces(tenant, traces, ts) },
     metrics: ingestMetrics,
     clock,
     logger: logger.child({ component: 'partition-reader' }),

@@ -1,17 +1,18 @@
-import type { ResourceSpans } from '../common/otlp/model.ts'
-
 /**
- * One trace in memory (Tempo's `LiveTrace`): the batches it arrived in, appended as they come
- * (a trace may span many records), plus the times the idle/max-live cut will need.
+ * One trace in memory (Tempo's `LiveTrace`): the protobuf fragments it arrived in (each one this
+ * trace's part of a Kafka record, an ExportTraceServiceRequest), appended as they come, plus the
+ * times the idle/max-live cut will need. Keeping bytes rather than decoded objects holds memory
+ * near the OTLP size and keeps the garbage collector out of the ingest path (as Tempo does);
+ * a trace is decoded only when it is read.
  */
 export interface LiveTrace {
   readonly id: Buffer
   /** Lower-case hex of `id`. */
   readonly key: string
-  /** Read-only to everyone but LiveTraces: queries hand these objects out without copying. */
-  readonly batches: ResourceSpans[]
+  /** Read-only to everyone but LiveTraces. */
+  readonly fragments: Buffer[]
   spans: number
-  /** Sum of the protobuf sizes of the spans held. */
+  /** Sum of the fragments' sizes. */
   bytes: number
   /** Time of the first accepted push (the record time when the caller passes one). */
   readonly createdAtMs: number
@@ -32,13 +33,14 @@ export class LiveTraces {
   get (key: string): LiveTrace | undefined { return this.#traces.get(key) }
 
   create (id: Buffer, key: string, nowMs: number): LiveTrace {
-    const trace: LiveTrace = { id, key, batches: [], spans: 0, bytes: 0, createdAtMs: nowMs, lastAppendMs: nowMs }
+    const trace: LiveTrace = { id, key, fragments: [], spans: 0, bytes: 0, createdAtMs: nowMs, lastAppendMs: nowMs }
     this.#traces.set(key, trace)
     return trace
   }
 
-  append (trace: LiveTrace, batches: readonly ResourceSpans[], spans: number, bytes: number, nowMs: number): void {
-    trace.batches.push(...batches)
+  append (trace: LiveTrace, fragment: Buffer, spans: number, nowMs: number): void {
+    const bytes = fragment.length
+    trace.fragments.push(fragment)
     trace.spans += spans
     trace.bytes += bytes
     if (nowMs > trace.lastAppendMs) trace.lastAppendMs = nowMs

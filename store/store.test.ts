@@ -5,16 +5,22 @@ import { ManualClock } from '../test/fakes/clock.ts'
 import { defaultsOf } from '../common/config-schema.ts'
 import { overridesSchema } from './config.ts'
 import type { OverridesConfig } from './config.ts'
-import { protoSizeOfSpan } from '../common/otlp/encode-proto.ts'
+import { encodeTracesProto, splitRequestByTrace } from '../common/otlp/index.ts'
+import type { TracesData } from '../common/otlp/model.ts'
 import { TraceStore } from './store.ts'
 import { batch, makeSpan, spansOf, traceIdOf, tracesData } from './testing.ts'
 
-const SPAN_BYTES = 100
+/** Bytes of each trace's fragment of a request: what the store holds and limits. */
+function fragmentSizes (data: TracesData): number[] {
+  return splitRequestByTrace(encodeTracesProto(data)).traces.map((t) => t.request.length)
+}
+/** The fragment size of one span of trace `a` in service `svc` (all such spans are equal size). */
+const SPAN_BYTES = fragmentSizes(tracesData(batch('svc', [makeSpan('a', '1')])))[0] as number
 
 function setup (limits: Partial<OverridesConfig> = {}) {
   const registry = new Registry()
   const clock = new ManualClock()
-  const store = new TraceStore({ limits: { ...defaultsOf(overridesSchema), ...limits }, clock, registry, sizeOfSpan: () => SPAN_BYTES })
+  const store = new TraceStore({ limits: { ...defaultsOf(overridesSchema), ...limits }, clock, registry })
   const metric = async (name: string, labels: Record<string, string>): Promise<number | undefined> => {
     const m = await registry.getSingleMetric(name)?.get()
     return m?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value
@@ -54,13 +60,13 @@ describe('TraceStore', () => {
     assert.deepEqual(spansOf(trace).map((s) => s.name), ['span-1', 'span-2'])
   })
 
-  it('counts trace bytes with common/otlp\'s protoSizeOfSpan by default', async () => {
-    const registry = new Registry()
-    const store = new TraceStore({ limits: defaultsOf(overridesSchema), clock: new ManualClock(), registry })
-    const spans = [makeSpan('a', '1', { name: 'a fairly long operation name' }), makeSpan('a', '2')]
-    store.push('t', tracesData(batch('svc', spans)))
-    const want = spans.reduce((n, s) => n + protoSizeOfSpan(s), 0)
+  it('holds each trace as its protobuf fragments and counts their bytes', async () => {
+    const { store, registry } = setup()
+    const data = tracesData(batch('svc', [makeSpan('a', '1', { name: 'a fairly long operation name' }), makeSpan('a', '2'), makeSpan('b', '3')]))
+    store.push('t', data)
+    const want = fragmentSizes(data).reduce((n, x) => n + x, 0)
     assert.equal(store.instance('t')?.liveBytes, want)
+    assert.ok(want < encodeTracesProto(data).length + 64, 'about the OTLP size: bytes, not objects')
     const gauge = await registry.getSingleMetric('tempo_live_store_live_trace_bytes')?.get()
     assert.equal(gauge?.values[0]?.value, want)
   })
@@ -88,34 +94,24 @@ describe('TraceStore', () => {
     assert.equal(store.push('u', tracesData(batch('svc', [makeSpan('c', '1')]))).accepted, 1)
   })
 
-  it('refuses the span that would pass max_bytes_per_trace and every later span of that trace', async () => {
+  it('refuses the fragment that would take a trace past max_bytes_per_trace, and every later one', async () => {
     const { store, metric } = setup({ max_bytes_per_trace: 3 * SPAN_BYTES })
-    const r1 = store.push('t', tracesData(batch('svc', [makeSpan('a', '1'), makeSpan('a', '2')])))
-    assert.deepEqual(r1.refused, { live_traces_exceeded: 0, trace_too_large: 0 })
-    const r2 = store.push('t', tracesData(batch('svc', [makeSpan('a', '3'), makeSpan('a', '4'), makeSpan('b', '5')])))
-    // Span 3 fills the trace to exactly the limit (allowed); span 4 would pass it.
-    assert.deepEqual(r2, { accepted: 2, refused: { live_traces_exceeded: 0, trace_too_large: 1 } })
-    const r3 = store.push('t', tracesData(batch('svc', [makeSpan('a', '6')])))
-    assert.deepEqual(r3, { accepted: 0, refused: { live_traces_exceeded: 0, trace_too_large: 1 } })
+    const push = (...spans: ReturnType<typeof makeSpan>[]) => store.push('t', tracesData(batch('svc', spans)))
+    assert.deepEqual(push(makeSpan('a', '1')).refused, { live_traces_exceeded: 0, trace_too_large: 0 })
+    assert.deepEqual(push(makeSpan('a', '2')).refused, { live_traces_exceeded: 0, trace_too_large: 0 })
+    // The third fragment fills the trace to exactly the limit (allowed); trace b is independent.
+    assert.deepEqual(push(makeSpan('a', '3'), makeSpan('b', '5')), { accepted: 2, refused: { live_traces_exceeded: 0, trace_too_large: 0 } })
+    // A two-span fragment would pass it: refused whole (Tempo refuses a trace's part of a push).
+    assert.deepEqual(push(makeSpan('a', '4'), makeSpan('a', '6')), { accepted: 0, refused: { live_traces_exceeded: 0, trace_too_large: 2 } })
+    // Sticky: once over, even a fragment that would fit is refused.
+    const tiny = store.push('t', tracesData(batch('s', [makeSpan('a', '7', { name: '' })])))
+    assert.deepEqual(tiny.refused, { live_traces_exceeded: 0, trace_too_large: 1 })
     assert.deepEqual(spansOf(store.findTraceById('t', traceIdOf('a'))).map((s) => s.name), ['span-1', 'span-2', 'span-3'])
-    assert.equal(await metric('tempo_discarded_spans_total', { reason: 'trace_too_large', tenant: 't' }), 2)
+    assert.equal(await metric('tempo_discarded_spans_total', { reason: 'trace_too_large', tenant: 't' }), 3)
     assert.equal(store.instance('t')?.liveBytes, 4 * SPAN_BYTES)
   })
 
-  it('once a trace went over the byte limit, smaller later spans are refused too', () => {
-    const registry = new Registry()
-    const sizes = new Map([['1', 50], ['2', 80], ['3', 10]])
-    const store = new TraceStore({
-      limits: { max_traces_per_user: 0, max_bytes_per_trace: 100 },
-      clock: new ManualClock(),
-      registry,
-      sizeOfSpan: (s) => sizes.get(s.name.slice(5)) ?? 0,
-    })
-    const r = store.push('t', tracesData(batch('svc', [makeSpan('a', '1'), makeSpan('a', '2'), makeSpan('a', '3')])))
-    assert.deepEqual(r, { accepted: 1, refused: { live_traces_exceeded: 0, trace_too_large: 2 } })
-  })
-
-  it('does not create a trace whose first span alone is too large', async () => {
+  it('does not create a trace whose first fragment alone is too large', async () => {
     const { store, metric } = setup({ max_bytes_per_trace: SPAN_BYTES - 1 })
     const r = store.push('t', tracesData(batch('svc', [makeSpan('a', '1')])))
     assert.deepEqual(r, { accepted: 0, refused: { live_traces_exceeded: 0, trace_too_large: 1 } })
@@ -126,7 +122,7 @@ describe('TraceStore', () => {
 
   it('treats 0 as no limit', () => {
     const { store } = setup({ max_traces_per_user: 0, max_bytes_per_trace: 0 })
-    const spans = Array.from({ length: 50 }, (_, i) => makeSpan((i % 25).toString(16), String(i)))
+    const spans = Array.from({ length: 50 }, (_, i) => makeSpan((i % 25 + 1).toString(16), String(i + 1)))
     assert.equal(store.push('t', tracesData(batch('svc', spans))).accepted, 50)
   })
 
@@ -142,13 +138,17 @@ describe('TraceStore', () => {
 
   it('keeps the gauges equal to the live traces and bytes of each tenant', async () => {
     const { store, metric } = setup()
-    store.push('a', tracesData(batch('svc', [makeSpan('1', '1'), makeSpan('2', '2')])))
-    store.push('a', tracesData(batch('svc', [makeSpan('1', '3')])))
-    store.push('b', tracesData(batch('svc', [makeSpan('1', '1')])))
+    const first = tracesData(batch('svc', [makeSpan('1', '1'), makeSpan('2', '2')]))
+    const second = tracesData(batch('svc', [makeSpan('1', '3')]))
+    const other = tracesData(batch('svc', [makeSpan('1', '1')]))
+    store.push('a', first)
+    store.push('a', second)
+    store.push('b', other)
+    const total = (...d: TracesData[]): number => d.flatMap(fragmentSizes).reduce((n, x) => n + x, 0)
     assert.equal(await metric('tempo_live_store_live_traces', { tenant: 'a' }), 2)
-    assert.equal(await metric('tempo_live_store_live_trace_bytes', { tenant: 'a' }), 3 * SPAN_BYTES)
+    assert.equal(await metric('tempo_live_store_live_trace_bytes', { tenant: 'a' }), total(first, second))
     assert.equal(await metric('tempo_live_store_live_traces', { tenant: 'b' }), 1)
-    assert.equal(await metric('tempo_live_store_live_trace_bytes', { tenant: 'b' }), SPAN_BYTES)
+    assert.equal(await metric('tempo_live_store_live_trace_bytes', { tenant: 'b' }), total(other))
     assert.equal(await metric('tempo_live_store_traces_created_total', { tenant: 'a' }), 2)
   })
 

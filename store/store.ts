@@ -1,20 +1,18 @@
 import type { Registry } from 'prom-client'
 import type { Clock } from '../common/clock.ts'
-import { protoSizeOfSpan } from '../common/otlp/encode-proto.ts'
-import type { Span, TracesData } from '../common/otlp/model.ts'
+import { encodeTracesProto, splitRequestByTrace } from '../common/otlp/index.ts'
+import type { TracesData } from '../common/otlp/model.ts'
 import type { OverridesConfig } from './config.ts'
 import { createStoreMetrics } from './metrics.ts'
 import type { StoreMetrics } from './metrics.ts'
 import { TenantInstance } from './tenant-instance.ts'
-import type { PushResult } from './tenant-instance.ts'
+import type { PushResult, TraceFragment } from './tenant-instance.ts'
 
 export interface TraceStoreOptions {
   /** Read at every push, so replacing the object's values takes effect at once. */
   limits: OverridesConfig
   clock: Clock
   registry: Registry
-  /** Protobuf size of a span; common/otlp's `protoSizeOfSpan` unless a test injects another. */
-  sizeOfSpan?: (span: Span) => number
 }
 
 /**
@@ -27,22 +25,26 @@ export class TraceStore {
   readonly #limits: OverridesConfig
   readonly #clock: Clock
   readonly #metrics: StoreMetrics
-  readonly #sizeOfSpan: (span: Span) => number
 
   constructor (opts: TraceStoreOptions) {
     this.#limits = opts.limits
     this.#clock = opts.clock
     this.#metrics = createStoreMetrics(opts.registry)
-    this.#sizeOfSpan = opts.sizeOfSpan ?? protoSizeOfSpan
   }
 
   /**
-   * Appends the spans of `data` to the tenant's live traces, refusing what the limits do not
-   * allow (counted in `tempo_discarded_spans_total`). Never throws on a limit and never waits.
-   * `receivedAtMs` (the Kafka record time, as in Tempo) defaults to the clock.
+   * Appends the per-trace fragments of one record (ingest/ splits and validates it) to the
+   * tenant's live traces, refusing what the limits do not allow (counted in
+   * `tempo_discarded_spans_total`). Never throws on a limit and never waits. `receivedAtMs` (the
+   * Kafka record time, as in Tempo) defaults to the clock.
    */
+  pushTraces (tenant: string, fragments: readonly TraceFragment[], receivedAtMs: number = this.#clock.now()): PushResult {
+    return this.getOrCreateInstance(tenant).push(fragments, receivedAtMs, this.#limits)
+  }
+
+  /** The same for a decoded request (tests and tools): encoded, then split by trace. */
   push (tenant: string, data: TracesData, receivedAtMs: number = this.#clock.now()): PushResult {
-    return this.getOrCreateInstance(tenant).push(data, receivedAtMs, this.#limits)
+    return this.pushTraces(tenant, splitRequestByTrace(encodeTracesProto(data)).traces, receivedAtMs)
   }
 
   /** The tenant's live trace with this id (its fragments in arrival order), or null. */
@@ -53,7 +55,7 @@ export class TraceStore {
   getOrCreateInstance (tenant: string): TenantInstance {
     let inst = this.#instances.get(tenant)
     if (inst === undefined) {
-      inst = new TenantInstance({ tenant, metrics: this.#metrics, sizeOfSpan: this.#sizeOfSpan })
+      inst = new TenantInstance({ tenant, metrics: this.#metrics })
       this.#instances.set(tenant, inst)
     }
     return inst

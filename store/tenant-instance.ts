@@ -1,5 +1,5 @@
-import type { ResourceSpans, ScopeSpans, Span, TracesData } from '../common/otlp/model.ts'
-import { countSpans, mergeTraces, splitByTrace } from '../common/otlp/split.ts'
+import { decodeTracesProto, mergeTraces } from '../common/otlp/index.ts'
+import type { TracesData } from '../common/otlp/model.ts'
 import type { OverridesConfig } from './config.ts'
 import { LiveTraces } from './live-traces.ts'
 import type { LiveTrace } from './live-traces.ts'
@@ -17,34 +17,42 @@ export function emptyPushResult (): PushResult {
   return { accepted: 0, refused: { live_traces_exceeded: 0, trace_too_large: 0 } }
 }
 
+/** One trace's part of a request: its ExportTraceServiceRequest bytes and span count. */
+export interface TraceFragment {
+  traceId: Buffer
+  spanCount: number
+  request: Buffer
+}
+
 export interface TenantInstanceOptions {
   tenant: string
   metrics: StoreMetrics
-  /** Protobuf size of one span (what `max_bytes_per_trace` and the byte gauge count). */
-  sizeOfSpan: (span: Span) => number
 }
 
 /**
  * One tenant's live traces (Tempo's live-store `instance`). Pushes never throw and never wait on
  * a limit: refused spans are counted and reported in the result, the rest is kept.
+ *
+ * Limits work per fragment, as Tempo's `pushBytes` does per trace of a push: a fragment of a new
+ * trace is refused when the tenant already holds `max_traces_per_user` traces (live traces keep
+ * growing), and a fragment that would take its trace past `max_bytes_per_trace` is refused, as
+ * is everything after it for that trace (the byte total is sticky, see trace-sizes.ts).
  */
 export class TenantInstance {
   readonly tenant: string
   readonly #live = new LiveTraces()
   readonly #sizes = new TraceSizes()
   readonly #metrics: StoreMetrics
-  readonly #sizeOfSpan: (span: Span) => number
 
   constructor (opts: TenantInstanceOptions) {
     this.tenant = opts.tenant
     this.#metrics = opts.metrics
-    this.#sizeOfSpan = opts.sizeOfSpan
     this.#updateGauges()
   }
 
   /** Live traces held. */
   get liveTraces (): number { return this.#live.size }
-  /** Protobuf bytes of the spans held. */
+  /** Protobuf bytes held. */
   get liveBytes (): number { return this.#live.bytes }
   /** Spans held. */
   get liveSpans (): number { return this.#live.spans }
@@ -52,9 +60,9 @@ export class TenantInstance {
   /** The live traces, for the idle/max-live cut; LiveTrace objects are read-only outside. */
   traces (): IterableIterator<LiveTrace> { return this.#live.values() }
 
-  push (data: TracesData, nowMs: number, limits: OverridesConfig): PushResult {
+  push (fragments: readonly TraceFragment[], nowMs: number, limits: OverridesConfig): PushResult {
     const result = emptyPushResult()
-    for (const [key, fragment] of splitByTrace(data)) this.#pushTrace(key, fragment, nowMs, limits, result)
+    for (const f of fragments) this.#pushFragment(f, nowMs, limits, result)
     const tenant = this.tenant
     if (result.refused.live_traces_exceeded > 0) this.#metrics.discardedSpans.inc({ reason: DiscardReason.liveTracesExceeded, tenant }, result.refused.live_traces_exceeded)
     if (result.refused.trace_too_large > 0) this.#metrics.discardedSpans.inc({ reason: DiscardReason.traceTooLarge, tenant }, result.refused.trace_too_large)
@@ -63,52 +71,31 @@ export class TenantInstance {
   }
 
   /**
-   * The trace's fragments merged into one TracesData (batches with equal resources, and scopes
-   * with equal scopes, joined; spans in arrival order), or null. New shells; the resources,
-   * scopes and spans are shared with the store and must not be modified.
+   * The trace's fragments decoded and merged into one TracesData (batches with equal resources,
+   * and scopes with equal scopes, joined; spans in arrival order), or null.
    */
   findTraceById (traceId: Buffer): TracesData | null {
     const trace = this.#live.get(traceId.toString('hex'))
-    return trace === undefined ? null : mergeTraces([{ resourceSpans: trace.batches }])
+    return trace === undefined ? null : mergeTraces(trace.fragments.map((f) => decodeTracesProto(f)))
   }
 
-  #pushTrace (key: string, fragment: TracesData, nowMs: number, limits: OverridesConfig, result: PushResult): void {
+  #pushFragment (f: TraceFragment, nowMs: number, limits: OverridesConfig, result: PushResult): void {
+    const key = f.traceId.toString('hex')
     let trace = this.#live.get(key)
-    // A new trace id is refused when the tenant is full; traces already live keep accepting spans.
     if (trace === undefined && limits.max_traces_per_user > 0 && this.#live.size >= limits.max_traces_per_user) {
-      result.refused.live_traces_exceeded += countSpans(fragment)
+      result.refused.live_traces_exceeded += f.spanCount
       return
     }
-    let spans = 0
-    let bytes = 0
-    let traceId: Buffer | undefined
-    const kept: ResourceSpans[] = []
-    for (const rs of fragment.resourceSpans) {
-      const scopes: ScopeSpans[] = []
-      for (const ss of rs.scopeSpans) {
-        const accepted: Span[] = []
-        for (const span of ss.spans) {
-          const size = this.#sizeOfSpan(span)
-          if (this.#sizes.allow(key, size, limits.max_bytes_per_trace, nowMs)) {
-            accepted.push(span)
-            bytes += size
-            traceId ??= span.traceId
-          } else {
-            result.refused.trace_too_large++
-          }
-        }
-        spans += accepted.length
-        if (accepted.length > 0) scopes.push({ scope: ss.scope, spans: accepted, schemaUrl: ss.schemaUrl })
-      }
-      if (scopes.length > 0) kept.push({ resource: rs.resource, scopeSpans: scopes, schemaUrl: rs.schemaUrl })
+    if (!this.#sizes.allow(key, f.request.length, limits.max_bytes_per_trace, nowMs)) {
+      result.refused.trace_too_large += f.spanCount
+      return
     }
-    if (traceId === undefined) return
     if (trace === undefined) {
-      trace = this.#live.create(traceId, key, nowMs)
+      trace = this.#live.create(Buffer.from(f.traceId), key, nowMs)
       this.#metrics.tracesCreated.inc({ tenant: this.tenant })
     }
-    this.#live.append(trace, kept, spans, bytes, nowMs)
-    result.accepted += spans
+    this.#live.append(trace, f.request, f.spanCount, nowMs)
+    result.accepted += f.spanCount
   }
 
   #updateGauges (): void {

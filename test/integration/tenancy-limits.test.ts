@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { encodeTracesProto, protoSizeOfSpan } from '../../common/otlp/index.ts'
+import { encodeTracesProto, splitRequestByTrace } from '../../common/otlp/index.ts'
 import type { Span, TracesData } from '../../common/otlp/model.ts'
 import { span as fixtureSpan } from '../../common/otlp/testing/model-fixture.ts'
 import { eventually, startNode } from '../helpers/node.ts'
@@ -36,7 +36,9 @@ describe('tenancy and limits', () => {
 
   it('refuses exactly the spans over max_traces_per_user and max_bytes_per_trace, and counts them', async () => {
     const big = span(100, 'x'.repeat(200))
-    const limit = protoSizeOfSpan(big) * 2 + 10 // room for two such spans of one trace, not three
+    // The store counts each trace's fragment of a record: room for two such fragments, not three.
+    const fragment = splitRequestByTrace(encodeTracesProto(request([big]))).traces[0]?.request.length ?? 0
+    const limit = fragment * 2 + 10
     const n = await startNode({ 'overrides.max_traces_per_user': '3', 'overrides.max_bytes_per_trace': String(limit) })
     try {
       const send = async (spans: Span[]): Promise<void> => {
