@@ -1,5 +1,4 @@
 import type { Registry } from 'prom-client'
-import { Broker } from '../broker/broker.ts'
 import type { Clock } from '../common/clock.ts'
 import type { Logger } from '../common/logger.ts'
 import type { Service } from '../common/service.ts'
@@ -12,6 +11,7 @@ import { PartitionReader } from '../ingest/partition-reader.ts'
 import { createQueryApp } from '../query/app.ts'
 import { TraceStore } from '../store/store.ts'
 import { buildInfo } from './build-info.ts'
+import { EmbeddedBroker, registryWithBroker } from './embedded-broker.ts'
 import type { NodeConfig } from './config.ts'
 import { HttpService } from './http-service.ts'
 import { NodeReadiness } from './readiness.ts'
@@ -22,13 +22,15 @@ export interface NodeDeps {
   clock: Clock
   logger: Logger
   registry: Registry
+  /** Called when a part of the node dies on its own (the embedded broker thread); stop the node. */
+  onFatal?: (err: Error) => void
 }
 
 export interface LiveStoreNode {
   readonly runner: ServiceRunner
   readonly readiness: NodeReadiness
   /** The embedded broker, when `kafka.brokers` is empty. */
-  readonly broker: Broker | undefined
+  readonly broker: EmbeddedBroker | undefined
   readonly kafka: KafkaConnection
   readonly store: TraceStore
   readonly distributor: Distributor
@@ -44,11 +46,11 @@ export interface LiveStoreNode {
  * → distributor → query API → OTLP receiver; stop is the reverse. Readiness turns `ready` only
  * when everything runs, and `stopping` before anything stops.
  */
-export function createNode ({ config, clock, logger, registry }: NodeDeps): LiveStoreNode {
+export function createNode ({ config, clock, logger, registry, onFatal }: NodeDeps): LiveStoreNode {
   const readiness = new NodeReadiness()
   const ingestMetrics = createIngestMetrics(registry)
   const broker = config.kafka.brokers.length === 0
-    ? new Broker({ config: config.broker, clock, logger: logger.child({ component: 'broker' }), registry })
+    ? new EmbeddedBroker({ config: config.broker, logLevel: config.server.log_level, logger: logger.child({ component: 'broker' }), onCrash: (err) => onFatal?.(err) })
     : undefined
   const kafka = new KafkaConnection({
     config: config.kafka,
@@ -78,7 +80,7 @@ export function createNode ({ config, clock, logger, registry }: NodeDeps): Live
   })
   const api = new HttpService({
     name: 'query-api',
-    app: createQueryApp({ store, readiness, registry, logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
+    app: createQueryApp({ store, readiness, registry: broker === undefined ? registry : registryWithBroker(registry, broker), logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
     host: config.server.http_listen_address,
     port: config.server.http_listen_port,
     logger,

@@ -37,7 +37,14 @@ async function runUntilSignal (runner: { start: (signal: AbortSignal) => Promise
 
 export async function runNodeProcess (config: NodeConfig): Promise<void> {
   const logger = createLogger({ level: config.server.log_level })
-  const node = createNode({ config, clock: systemClock(), logger, registry: createRegistry() })
+  const node = createNode({
+    config,
+    clock: systemClock(),
+    logger,
+    registry: createRegistry(),
+    // A dead broker thread takes the node down (through the normal shutdown), exit status 1.
+    onFatal: (err) => { logger.fatal({ err }, 'fatal: stopping the node'); process.exitCode = 1; process.kill(process.pid, 'SIGTERM') },
+  })
   await runUntilSignal(node, logger, config.server.graceful_shutdown_timeout, () => process.stdout.write(banner(node, config)))
 }
 

@@ -35,7 +35,8 @@ export interface BuildInfo {
 export interface QueryAppOptions {
   store: TraceFinder
   readiness: Readiness
-  registry: Registry
+  /** What `/metrics` serves: the node's registry, or one that also gathers worker threads'. */
+  registry: Pick<Registry, 'metrics' | 'contentType'>
   logger: Logger
   /** This app's own settings (multitenancy, API prefix). */
   config: QueryConfig

@@ -1,0 +1,7 @@
+// Entry of the embedded broker's worker thread: the TypeScript loader and the shim are
+// registered here too (worker threads do not inherit the main thread's loader hooks).
+import { register } from 'tsx/esm/api'
+
+register()
+await import('../common/promise-with-resolvers.ts')
+await import('./embedded-broker-thread.ts')
