@@ -4,6 +4,8 @@ import { decodeTracesJson } from '../common/otlp/decode-json.ts'
 import { decodeTracesProto } from '../common/otlp/decode-proto.ts'
 import { encodeTracesJson } from '../common/otlp/encode-json.ts'
 import { encodeTracesProto } from '../common/otlp/encode-proto.ts'
+import { splitRequestByTrace } from '../common/otlp/split-proto.ts'
+import { modelFromOfficial } from '../common/otlp/testing/official.ts'
 import { officialRequestType, readableSpan, realisticSpanSpecs } from '../common/otlp/testing/spans.ts'
 import { report } from './report.ts'
 
@@ -67,13 +69,22 @@ function compare (contenders: Record<string, () => number>, rounds = 5): Record<
 
 const roundMs = seconds * 1000 / 5
 const official = officialRequestType()
+const protoBuffers = proto.map((b) => Buffer.from(b))
 const decoders = compare({
   ours: () => run(proto, decodeTracesProto, roundMs),
   'protobufjs-static': () => run(proto, (b) => official.decode(b), roundMs),
+  // The same output as ours (our model: bigint times, Buffer ids, tagged values): apples to apples.
+  'protobufjs-static+model': () => run(proto, (b) => modelFromOfficial(official.decode(b)), roundMs),
+  // What the write path runs instead of decoding: validate + split by trace + splice bytes.
+  split: () => run(protoBuffers, splitRequestByTrace, roundMs),
 })
 report('otlp-decode', 'proto_decode_spans_per_sec', decoders.ours!, 'spans/s', { ...params, decoder: 'ours' })
 report('otlp-decode', 'proto_decode_spans_per_sec', decoders['protobufjs-static']!, 'spans/s', { ...params, decoder: 'protobufjs-static' })
-report('otlp-decode', 'proto_decode_ratio_ours_vs_protobufjs', decoders.ours! / decoders['protobufjs-static']!, 'x', params)
+report('otlp-decode', 'proto_decode_spans_per_sec', decoders['protobufjs-static+model']!, 'spans/s', { ...params, decoder: 'protobufjs-static+model' })
+report('otlp-decode', 'proto_decode_ratio_ours_vs_protobufjs', decoders.ours! / decoders['protobufjs-static+model']!, 'x', { ...params, note: 'same output (our model)' })
+report('otlp-decode', 'proto_decode_ratio_ours_vs_protobufjs_raw', decoders.ours! / decoders['protobufjs-static']!, 'x', { ...params, note: 'protobufjs objects with Long, no conversion' })
+report('otlp-decode', 'proto_split_spans_per_sec', decoders.split!, 'spans/s', { ...params, path: 'validate+split+splice (ingest hot path)' })
+report('otlp-decode', 'proto_split_ratio_vs_protobufjs_decode', decoders.split! / decoders['protobufjs-static']!, 'x', params)
 
 const jsonText = json.map((b) => Buffer.from(b).toString('utf8'))
 const jsonDecoders = compare({
