@@ -22,6 +22,16 @@ export function decodeTracesProto (bytes: Uint8Array): TracesData {
   return new TraceDecoder(bytes).tracesData()
 }
 
+/** One Span message's body (see encodeSpanMessage). Throws OtlpDecodeError like decodeTracesProto. */
+export function decodeSpanMessage (bytes: Uint8Array): Span {
+  return new TraceDecoder(bytes).span(bytes.length)
+}
+
+/** A `KeyValueList` message (see encodeKeyValueList). */
+export function decodeKeyValueList (bytes: Uint8Array): KeyValue[] {
+  return new TraceDecoder(bytes).kvList(bytes.length, 0)
+}
+
 // Expected wire type per known field number (-1 = unknown), to tell a known field with the wrong
 // wire type (an error) from an unknown field (skipped). Names are for error paths.
 const V = WireType.VARINT

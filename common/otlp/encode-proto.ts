@@ -37,6 +37,27 @@ export function protoSizeOfSpan (span: Span): number {
   return sizeSpan(span, null)
 }
 
+/**
+ * One Span message's bytes (its body, no tag or length): e.g. a span holding only events or links,
+ * which is how the WAL block format stores them (wal/format/values.ts).
+ */
+export function encodeSpanMessage (span: Span): Buffer {
+  const sizes: number[] = []
+  const body = sizeSpan(span, sizes)
+  const w = new Encoder(lenSize(body), sizes) // lenSize = length prefix + body
+  w.span(span)
+  // Encoder.span writes the message's own length first; the caller wants the bare body.
+  return w.finish().subarray(varintSize(body))
+}
+
+/** A `KeyValueList` message (field 1: repeated KeyValue), the WAL's attribute columns. */
+export function encodeKeyValueList (kvs: KeyValue[]): Buffer {
+  const sizes: number[] = []
+  const w = new Encoder(sizeAttributes(kvs, sizes, 1), sizes)
+  w.attributes(10, kvs)
+  return w.finish()
+}
+
 /** Exact size of the whole encoded TracesData (what encodeTracesProto would return). Allocates nothing. */
 export function protoSizeOfTracesData (data: TracesData): number {
   let total = 0
