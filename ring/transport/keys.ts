@@ -13,6 +13,7 @@ import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/p
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { InvalidArgumentError } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 
@@ -46,7 +47,7 @@ export async function loadOrCreatePeerKey (dir: string, logger?: Logger): Promis
   } finally {
     await unlink(tmp).catch(() => undefined)
   }
-  logger?.info({ path, peerId: key.publicKey.toString() }, 'created a new peer key')
+  logger?.info({ path, peerId: peerIdFromPrivateKey(key).toString() }, 'created a new peer key')
   return { privateKey: key, created: true, path }
 }
 
