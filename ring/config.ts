@@ -1,0 +1,59 @@
+/**
+ * The partition ring's settings: the lifecycler (Tempo's `live_store.partition_ring`, dskit's
+ * partition lifecycler), the node's heartbeat (Tempo's read-ring `heartbeat_period/timeout`) and
+ * the gossip protocol (dskit's memberlist KV). Names are Tempo's where one exists; defaults are
+ * ours where we differ (tempo-behaviour.md §1.4–1.5, §4.6):
+ * - `heartbeat_period` 1s / `heartbeat_timeout` 3s (Tempo 5s / 1m): a failed owner is noticed in
+ *   seconds, which the issue's failure-detection target (≤ 3 s) needs;
+ * - `reconcile_period` 1s (Tempo's lifecycler polls every 5s): promotion and takeover react
+ *   faster, and a reconcile that changes nothing costs no gossip.
+ */
+import type { ConfigIssue, ConfigOf } from '../common/config-schema.ts'
+
+export const ringSchema = {
+  instance_id: { type: 'string', default: '', allowEmpty: true, doc: 'This node\'s id in the ring (its owner and member id). When `partitions` is empty and the id ends in `-N` (Tempo style, e.g. `live-store-zone-a-3`), the node owns partition N.' },
+  instance_zone: { type: 'string', default: '', allowEmpty: true, doc: 'Availability zone. One owner per partition and zone consumes it; a second owner in the same zone is a standby.' },
+  partitions: { type: 'list', default: [], doc: 'Partitions this node owns, e.g. `0,1,2`; empty = the `-N` suffix of `instance_id`.' },
+  min_partition_owners_count: { type: 'int', default: 1, min: 1, doc: 'A pending partition becomes active once this many owners have been registered for `min_partition_owners_duration`. Set it to the number of zones for zone-aware clusters.' },
+  min_partition_owners_duration: { type: 'duration', default: 10_000, doc: 'How long owners must have been registered before their pending partition is promoted.' },
+  delete_inactive_partition_after: { type: 'duration', default: 13 * 3_600_000, doc: 'Delete a partition that has been inactive this long and has no owners; 0 never deletes.' },
+  remove_owner_on_shutdown: { type: 'bool', default: true, doc: 'Remove this node\'s ownership when it stops (Tempo turned this on for live-stores: owners of a deleted zone otherwise stay forever).' },
+  heartbeat_period: { type: 'duration', default: 1000, min: 1, doc: 'How often the node refreshes its member heartbeat.' },
+  heartbeat_timeout: { type: 'duration', default: 3000, min: 1, doc: 'An owner whose heartbeat is older than this is unhealthy: queries skip it and a same-zone standby takes over its partitions.' },
+  tombstone_horizon: { type: 'duration', default: 300_000, min: 1, doc: 'How long deleted partitions, owners and left members are kept before they are forgotten (dskit `left_ingesters_timeout`). Must exceed the longest network partition the cluster should heal from.' },
+  max_clock_skew: { type: 'duration', default: 30_000, min: 1, doc: 'Gossip stamped further than this ahead of the local clock is rejected.' },
+  anti_entropy_interval: { type: 'duration', default: 30_000, min: 1, doc: 'Full-state push/pull with one random peer, this often (scaled up above 32 members, like memberlist `pull_push_interval`).' },
+  reconcile_period: { type: 'duration', default: 1000, min: 1, doc: 'How often the lifecycler reconciles: promotion, deletion of ownerless inactive partitions, consumer takeover.' },
+  join_members: { type: 'list', default: [], doc: 'Addresses (multiaddrs) of members to pull the ring from at startup; empty = start alone.' },
+} as const
+
+export type RingConfig = ConfigOf<typeof ringSchema>
+
+const maxPartitionId = 2 ** 31 - 1
+
+/** Cross-field rules and the partition list; single-field bounds are checked from the schema. */
+export function validateRingConfig (c: RingConfig, prefix = 'ring'): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  c.partitions.forEach((p, i) => {
+    if (!/^\d+$/.test(p) || Number(p) > maxPartitionId) issues.push({ key: `${prefix}.partitions[${i}]`, message: `must be a partition number in [0, ${maxPartitionId}], got ${JSON.stringify(p)}` })
+  })
+  if (c.heartbeat_timeout <= c.heartbeat_period) {
+    issues.push({ key: `${prefix}.heartbeat_timeout`, message: `must be > heartbeat_period (${c.heartbeat_period}ms), got ${c.heartbeat_timeout}ms` })
+  }
+  // A tombstone must outlive at least one anti-entropy round, or a replica that missed the
+  // delete can push the deleted entry back after everyone else forgot it (model.ts gcTombstones).
+  if (c.tombstone_horizon <= c.anti_entropy_interval) {
+    issues.push({ key: `${prefix}.tombstone_horizon`, message: `must be > anti_entropy_interval (${c.anti_entropy_interval}ms), got ${c.tombstone_horizon}ms` })
+  }
+  return issues
+}
+
+/**
+ * The partitions a node owns: the explicit list, else the `-N` suffix of its id, else none.
+ * Sorted and deduplicated.
+ */
+export function ownedPartitions (c: Pick<RingConfig, 'partitions' | 'instance_id'>): number[] {
+  if (c.partitions.length > 0) return [...new Set(c.partitions.map(Number))].sort((a, b) => a - b)
+  const m = /-([0-9]+)$/.exec(c.instance_id)
+  return m === null ? [] : [Number(m[1])]
+}
