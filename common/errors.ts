@@ -74,6 +74,11 @@ export class UnsupportedMediaTypeError extends LiveStoreError {
   static override readonly code = 'unsupported_media_type'
 }
 
+/** The request conflicts with the current state (e.g. downscaling a partition that is not ready for it). */
+export class ConflictError extends LiveStoreError {
+  static override readonly code: string = 'conflict'
+}
+
 /** A dependency (Kafka, a peer) could not be reached in time. */
 export class UnavailableError extends LiveStoreError {
   static override readonly code = 'unavailable'
@@ -92,6 +97,7 @@ export function httpStatusOf (err: unknown): number {
     case LimitExceededError.code: return 429
     case UnauthenticatedError.code: return 401
     case UnsupportedMediaTypeError.code: return 415
+    case ConflictError.code: return 409
     case NotReadyError.code: return 503
     case UnavailableError.code: return 503
     default: return 500

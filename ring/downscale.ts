@@ -11,7 +11,7 @@
  *    then makes the next stop remove the node's ownership. Once the last owner is gone, any
  *    node's reconcile deletes the partition after `delete_inactive_partition_after`.
  */
-import { LiveStoreError } from '../common/errors.ts'
+import { ConflictError } from '../common/errors.ts'
 import { setPartitionState } from './edits.ts'
 import type { RingTx } from './gossip-tx.ts'
 import type { RingState } from './model.ts'
@@ -19,9 +19,8 @@ import { getPartition } from './read.ts'
 import type { PartitionState } from './states.ts'
 
 /** The request conflicts with a partition's state (HTTP 409 in Tempo). */
-export class DownscaleConflictError extends LiveStoreError {
-  static override readonly code: string = 'downscale_conflict'
-}
+/** Answered 409, as Tempo's prepare-partition-downscale does (code `conflict`, see common/errors.ts). */
+export class DownscaleConflictError extends ConflictError {}
 
 export interface PartitionDownscaleStatus {
   readonly partition: number
