@@ -61,7 +61,7 @@ function banner (node: LiveStoreNode, config: NodeConfig): string {
     `  send OTLP traces   http://localhost:${otlp}/v1/traces   (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:${otlp})`,
     `  query traces       http://localhost:${http}/api/traces/<trace-id>   (Grafana Tempo data source URL: http://localhost:${http})`,
     `  kafka              ${kafka}, topic ${config.kafka.topic}`,
-    `  try it             livestore gen --traces 20   then   curl -s http://localhost:${http}/api/v2/traces/<trace-id>`,
+    `  try it             npx livestore gen --traces 20   then   npx livestore trace <trace-id> --url http://localhost:${http}`,
     '',
   ].join('\n')
 }
