@@ -1,4 +1,5 @@
 import type { ConfigIssue, ConfigOf } from '../common/config-schema.ts'
+import { configuredPartitions } from '../common/partitions.ts'
 
 /**
  * The Kafka client settings (`kafka:` in YAML). With `brokers` empty the node starts the embedded
@@ -43,11 +44,10 @@ export const liveStoreIngestSchema = {
 
 export type LiveStoreIngestConfig = ConfigOf<typeof liveStoreIngestSchema>
 
-/** The partitions a node owns: the explicit list, else the `-N` suffix of its id, else null (= all). */
+/** The partitions a node owns (common/partitions.ts), or null when none are configured (= all). */
 export function ownedPartitions (c: LiveStoreIngestConfig): number[] | null {
-  if (c.partitions.length > 0) return c.partitions.map(Number)
-  const m = /-([0-9]+)$/.exec(c.instance_id)
-  return m === null ? null : [Number(m[1])]
+  const owned = configuredPartitions(c.partitions, c.instance_id)
+  return owned.length === 0 ? null : owned
 }
 
 export function validateLiveStoreIngestConfig (c: LiveStoreIngestConfig, prefix = 'live_store'): ConfigIssue[] {

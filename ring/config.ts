@@ -9,6 +9,7 @@
  *   faster, and a reconcile that changes nothing costs no gossip.
  */
 import type { ConfigIssue, ConfigOf } from '../common/config-schema.ts'
+import { configuredPartitions } from '../common/partitions.ts'
 
 export const ringSchema = {
   instance_id: { type: 'string', default: '', allowEmpty: true, doc: 'This node\'s id in the ring (its owner and member id). When `partitions` is empty and the id ends in `-N` (Tempo style, e.g. `live-store-zone-a-3`), the node owns partition N.' },
@@ -53,7 +54,5 @@ export function validateRingConfig (c: RingConfig, prefix = 'ring'): ConfigIssue
  * Sorted and deduplicated.
  */
 export function ownedPartitions (c: Pick<RingConfig, 'partitions' | 'instance_id'>): number[] {
-  if (c.partitions.length > 0) return [...new Set(c.partitions.map(Number))].sort((a, b) => a - b)
-  const m = /-([0-9]+)$/.exec(c.instance_id)
-  return m === null ? [] : [Number(m[1])]
+  return configuredPartitions(c.partitions, c.instance_id)
 }
