@@ -39,7 +39,9 @@ export const liveStoreIngestSchema = {
   partitions: { type: 'list', default: [], doc: 'Partitions this node consumes, e.g. `0,1,2`. Empty and no `-N` instance id: every partition of the topic (single-node default).' },
   consumer_group: { type: 'string', default: 'live-store', doc: 'Consumer group prefix; partition P commits its offsets in group `<consumer_group>-<P>`.' },
   commit_interval: { type: 'duration', default: 5000, doc: 'Offset commit period; 0 commits after every fetched batch.' },
-  complete_block_timeout: { type: 'duration', default: 20 * 60_000, min: 1, doc: 'Records older than this are skipped as too old (and, with the WAL, blocks are retained this long).' },
+  complete_block_timeout: { type: 'duration', default: 20 * 60_000, min: 1, doc: 'Retention: blocks whose data ended longer ago are deleted. Records older than this are skipped as too old, and a start replays at most 2 × this.' },
+  readiness_target_lag: { type: 'duration', default: 0, doc: 'If > 0, `/ready` answers `catching-up` after a start until the consumer has caught up with the log end seen at start, or its record-time lag is ≤ this. 0 = ready once started.' },
+  readiness_max_wait: { type: 'duration', default: 30 * 60_000, doc: 'Longest catch-up wait; after it the node turns ready anyway (only with readiness_target_lag > 0).' },
 } as const
 
 export type LiveStoreIngestConfig = ConfigOf<typeof liveStoreIngestSchema>

@@ -18,6 +18,8 @@ export function createIngestMetrics (registry: Registry) {
     recordsDropped: counterOn(registry, { name: 'tempo_live_store_records_dropped_total', help: 'Kafka records skipped; their offsets still advance.', labelNames: ['tenant', 'reason'] }),
     partitionLag: gaugeOn(registry, { name: 'tempo_ingest_group_partition_lag', help: 'Records between the committed offset and the partition end.', labelNames: ['group', 'partition'] }),
     partitionLagSeconds: gaugeOn(registry, { name: 'tempo_ingest_group_partition_lag_seconds', help: 'Now minus the timestamp of the last consumed record.', labelNames: ['group', 'partition'] }),
+    backPressureSeconds: counterOn(registry, { name: 'tempo_live_store_back_pressure_seconds_total', help: 'Seconds consumption waited for memory (one per 1 s wait).', labelNames: ['reason'] }),
+    catchUpSeconds: gaugeOn(registry, { name: 'tempo_live_store_catch_up_duration_seconds', help: 'How long the start-up replay took to reach the log end seen at start.' }),
     partitionOwned: gaugeOn(registry, { name: 'tempo_live_store_partition_owned', help: '1 while this node consumes the partition.', labelNames: ['partition', 'zone'] }),
   }
 }

@@ -14,7 +14,7 @@ import { runBrokerProcess, runNodeProcess } from './process.ts'
 function configFrom (configFile: string | undefined, words: string[], extra: Record<string, string> = {}): NodeConfig {
   const { flags, problems } = parseKeyFlags(words)
   if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ key: 'command line', message: p })))
-  return loadConfig({ file: configFile ?? process.env.LIVESTORE_CONFIG, env: process.env, flags: { ...flags, ...extra } })
+  return loadConfig({ file: configFile ?? process.env.LIVESTORE_CONFIG, env: process.env, flags: { ...flags, ...extra }, warn: (m) => process.stderr.write(`warning: ${m}\n`) })
 }
 
 interface StartOptions {
@@ -30,7 +30,10 @@ interface StartOptions {
 /** The named `start` flags as config keys (they override the file and the environment). */
 function startFlags (o: StartOptions): Record<string, string> {
   const f: Record<string, string> = {}
-  if (o.dataDir !== undefined) f['broker.data_dir'] = join(o.dataDir, 'broker')
+  if (o.dataDir !== undefined) {
+    f['broker.data_dir'] = join(o.dataDir, 'broker')
+    f['live_store.wal.path'] = join(o.dataDir, 'wal')
+  }
   if (o.httpPort !== undefined) f['server.http_listen_port'] = o.httpPort
   if (o.otlpHttpPort !== undefined) f['distributor.otlp_http_listen_port'] = o.otlpHttpPort
   if (o.kafkaBrokers !== undefined) f['kafka.brokers'] = o.kafkaBrokers
@@ -48,7 +51,7 @@ export async function main (argv: string[]): Promise<void> {
   program.command('start', { isDefault: true })
     .description('Run a live-store node (with the embedded Kafka broker when kafka.brokers is empty)')
     .option('-c, --config <file>', 'YAML config file (Tempo-style keys)')
-    .option('--data-dir <dir>', 'root of local data: the embedded broker uses <dir>/broker (broker.data_dir)')
+    .option('--data-dir <dir>', 'root of local data: <dir>/broker for the embedded broker (broker.data_dir), <dir>/wal for the blocks (live_store.wal.path)')
     .option('--http-port <port>', 'query API, /metrics and /ready (server.http_listen_port)')
     .option('--otlp-http-port <port>', 'OTLP/HTTP receiver (distributor.otlp_http_listen_port)')
     .option('--kafka-brokers <list>', 'external Kafka, host:port,… (kafka.brokers); omit for the embedded broker')
@@ -88,6 +91,10 @@ export async function main (argv: string[]): Promise<void> {
     .option('--gzip', 'gzip request bodies')
     .option('--tenant <id>', 'X-Scope-OrgID to send')
     .option('--seed <n>', 'random seed (same seed, same traces)', '1')
+    .option('--max-retries <n>', 'retries of a 429/502/503/504 or network error before a request counts as failed', '5')
+    .option('--retry-backoff <d>', 'first retry delay, doubled each attempt, with jitter', '100ms')
+    .option('--max-backoff <d>', 'longest retry delay (Retry-After included)', '5s')
+    .option('--ack-log <file>', 'append "<trace id> <span id>" (hex) of every span a 2xx answer acknowledged to this file')
     .action(async (opts: GenOptions) => { await runGenCommand(opts) })
 
   program.command('trace <traceId>')

@@ -65,6 +65,52 @@ describe('config', () => {
     assert.equal(issues[0]?.key, 'broker.group_min_session_timeout')
   })
 
+  it('has Tempo\'s live-store lifecycle defaults', () => {
+    const c = loadConfig()
+    assert.equal(c.live_store.max_trace_idle, 5000)
+    assert.equal(c.live_store.max_trace_live, 30_000)
+    assert.equal(c.live_store.flush_check_period, 5000)
+    assert.equal(c.live_store.max_block_duration, 30_000)
+    assert.equal(c.live_store.max_block_bytes, 50 * 1024 * 1024)
+    assert.equal(c.live_store.complete_block_concurrency, 2)
+    assert.equal(c.live_store.complete_block_timeout, 20 * 60_000)
+    assert.equal(c.live_store.block_reclaim_grace, 2 * 60_000)
+    assert.equal(c.live_store.max_live_traces_bytes, 250_000_000)
+    assert.equal(c.live_store.wal.ingestion_time_range_slack, 2 * 60_000)
+    assert.equal(c.live_store.readiness_target_lag, 0)
+    assert.equal(c.live_store.readiness_max_wait, 30 * 60_000)
+  })
+
+  it('accepts the Tempo 2.x ingester keys with a deprecation warning naming the new key', () => {
+    const warnings: string[] = []
+    const file = yamlFile('ingester:\n  trace_idle_period: 10s\n  max_block_bytes: 1MiB\n  max_block_duration: 1m\n  complete_block_timeout: 15m\n')
+    const c = loadConfig({ file, warn: (m) => warnings.push(m) })
+    assert.equal(c.live_store.max_trace_idle, 10_000)
+    assert.equal(c.live_store.max_block_bytes, 1024 * 1024)
+    assert.equal(c.live_store.max_block_duration, 60_000)
+    assert.equal(c.live_store.complete_block_timeout, 15 * 60_000)
+    assert.deepEqual(warnings, [
+      'ingester.trace_idle_period (from file) is deprecated: use live_store.max_trace_idle',
+      'ingester.max_block_bytes (from file) is deprecated: use live_store.max_block_bytes',
+      'ingester.max_block_duration (from file) is deprecated: use live_store.max_block_duration',
+      'ingester.complete_block_timeout (from file) is deprecated: use live_store.complete_block_timeout',
+    ])
+    // The new key wins over its old name; env and flags take old names too.
+    const both = loadConfig({ file: yamlFile('ingester:\n  trace_idle_period: 10s\nlive_store:\n  max_trace_idle: 3s\n') })
+    assert.equal(both.live_store.max_trace_idle, 3000)
+    assert.equal(loadConfig({ env: { LIVESTORE_INGESTER_TRACE_IDLE_PERIOD: '7s' } }).live_store.max_trace_idle, 7000)
+    assert.equal(loadConfig({ flags: { 'ingester.max_block_duration': '2m' } }).live_store.max_block_duration, 120_000)
+    // Other ingester keys are refused with the list of accepted ones.
+    const issues = issuesOf(() => loadConfig({ file: yamlFile('ingester:\n  lifecycler: {}\n') }))
+    assert.equal(issues[0]?.key, 'ingester.lifecycler')
+    assert.match(issues[0]?.message ?? '', /only ingester.trace_idle_period, .* are accepted/)
+  })
+
+  it('refuses max_trace_live below max_trace_idle', () => {
+    const issues = issuesOf(() => loadConfig({ flags: { 'live_store.max_trace_idle': '10s', 'live_store.max_trace_live': '5s' } }))
+    assert.deepEqual(issues.map((i) => i.key), ['live_store.max_trace_live'])
+  })
+
   it('reports an unreadable or non-mapping file clearly', () => {
     assert.match(issuesOf(() => loadConfig({ file: join(dir, 'missing.yaml') }))[0]?.message ?? '', /cannot read config file/)
     assert.match(issuesOf(() => loadConfig({ file: yamlFile('- a\n- b\n') }))[0]?.message ?? '', /YAML mapping/)

@@ -6,7 +6,8 @@ import { coerce, defaultsOf, fieldsOf, isField } from '../common/config-schema.t
 import type { ConfigIssue, ConfigOf, Field, Schema } from '../common/config-schema.ts'
 import { distributorSchema, kafkaSchema, liveStoreIngestSchema, validateKafkaConfig, validateLiveStoreIngestConfig } from '../ingest/config.ts'
 import { querySchema, validateQueryConfig } from '../query/config.ts'
-import { overridesSchema, validateOverridesConfig } from '../store/config.ts'
+import { liveTracesSchema, overridesSchema, validateLiveTracesConfig, validateOverridesConfig } from '../store/config.ts'
+import { blockLifecycleSchema, validateBlockLifecycleConfig } from '../wal/config.ts'
 import { serverSchema } from './server-config.ts'
 
 /**
@@ -18,12 +19,24 @@ export const configSchema = {
   server: serverSchema,
   distributor: distributorSchema,
   kafka: kafkaSchema,
-  live_store: liveStoreIngestSchema,
+  live_store: { ...liveStoreIngestSchema, ...liveTracesSchema, ...blockLifecycleSchema },
   overrides: overridesSchema,
   broker: brokerSchema,
 } as const satisfies Schema
 
 export type NodeConfig = ConfigOf<typeof configSchema>
+
+/**
+ * Tempo 2.x ingester keys an operator may still have (the ingester was replaced by the
+ * live-store): accepted with a deprecation warning naming the new key. A new key set in the same
+ * file wins over its old name.
+ */
+export const DEPRECATED_KEYS: Readonly<Record<string, string>> = {
+  'ingester.trace_idle_period': 'live_store.max_trace_idle',
+  'ingester.max_block_bytes': 'live_store.max_block_bytes',
+  'ingester.max_block_duration': 'live_store.max_block_duration',
+  'ingester.complete_block_timeout': 'live_store.complete_block_timeout',
+}
 
 /** Environment variables that are not config keys but are read by the CLI itself. */
 const RESERVED_ENV = new Set(['LIVESTORE_CONFIG'])
@@ -35,6 +48,8 @@ export interface ConfigSources {
   env?: Record<string, string | undefined>
   /** Flag overrides by dotted key (`broker.port` → `9093`); they override the environment. */
   flags?: Record<string, string>
+  /** Told about accepted-but-deprecated keys (the CLI prints them). */
+  warn?: (message: string) => void
 }
 
 /** The environment variable name of a dotted key: `broker.data_dir` → `LIVESTORE_BROKER_DATA_DIR`. */
@@ -51,7 +66,9 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
   const config = defaultsOf(configSchema) as unknown as Record<string, unknown>
   const fields = new Map(fieldsOf(configSchema))
 
-  const set = (key: string, raw: unknown, origin: string): void => {
+  const set = (given: string, raw: unknown, origin: string): void => {
+    const key = DEPRECATED_KEYS[given] ?? given
+    if (key !== given) sources.warn?.(`${given} (from ${origin}) is deprecated: use ${key}`)
     const spec = fields.get(key)
     if (spec === undefined) { issues.push({ key, message: `unknown key (from ${origin})` }); return }
     const r = coerce(key, spec, raw)
@@ -68,11 +85,15 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
     }
     if (doc !== null && doc !== undefined) {
       if (typeof doc !== 'object' || Array.isArray(doc)) issues.push({ key: sources.file, message: 'the config file must be a YAML mapping' })
-      else walkYaml(configSchema, doc as Record<string, unknown>, '', (k, v) => set(k, v, 'file'), issues)
+      else {
+        const { ingester, ...rest } = doc as Record<string, unknown>
+        if (ingester !== undefined) walkDeprecated(ingester, 'ingester', (k, v) => set(k, v, 'file'), issues)
+        walkYaml(configSchema, rest, '', (k, v) => set(k, v, 'file'), issues)
+      }
     }
   }
 
-  const envKeys = new Map([...fields.keys()].map((k) => [envNameOf(k), k]))
+  const envKeys = new Map([...fields.keys(), ...Object.keys(DEPRECATED_KEYS)].map((k) => [envNameOf(k), k]))
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith('LIVESTORE_') || value === undefined || RESERVED_ENV.has(name)) continue
     const key = envKeys.get(name)
@@ -87,11 +108,24 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
     ...validateQueryConfig(typed, '').map((i) => ({ ...i, key: i.key.replace(/^\./, '') })),
     ...validateKafkaConfig(typed.kafka),
     ...validateLiveStoreIngestConfig(typed.live_store),
+    ...validateLiveTracesConfig(typed.live_store),
+    ...validateBlockLifecycleConfig(typed.live_store),
     ...validateOverridesConfig(typed.overrides),
     ...validateBrokerConfig(typed.broker),
   )
   if (issues.length > 0) throw new ConfigError(issues)
   return deepFreeze(typed)
+}
+
+/** The `ingester:` mapping of a Tempo 2.x file: only the keys DEPRECATED_KEYS knows. */
+function walkDeprecated (doc: unknown, section: string, set: (key: string, value: unknown) => void, issues: ConfigIssue[]): void {
+  if (doc === null) return
+  if (typeof doc !== 'object' || Array.isArray(doc)) { issues.push({ key: section, message: 'must be a mapping (from file)' }); return }
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    const key = `${section}.${k}`
+    if (DEPRECATED_KEYS[key] === undefined) issues.push({ key, message: `unknown key (from file); of the Tempo 2.x ingester keys only ${Object.keys(DEPRECATED_KEYS).join(', ')} are accepted` })
+    else set(key, v)
+  }
 }
 
 function walkYaml (schema: Schema, doc: Record<string, unknown>, prefix: string, set: (key: string, value: unknown) => void, issues: ConfigIssue[]): void {

@@ -9,8 +9,12 @@ import { createIngestMetrics } from '../ingest/metrics.ts'
 import { createOtlpHttpApp } from '../ingest/otlp-http/app.ts'
 import { PartitionReader } from '../ingest/partition-reader.ts'
 import { createQueryApp } from '../query/app.ts'
+import { TraceFlusher } from '../store/flusher.ts'
 import { TraceStore } from '../store/store.ts'
+import { BlockStore } from '../wal/block-store.ts'
+import { workerBlockEncoder } from '../wal/encoder.ts'
 import { buildInfo } from './build-info.ts'
+import { watchCatchUp } from './catch-up.ts'
 import { EmbeddedBroker, registryWithBroker } from './embedded-broker.ts'
 import type { NodeConfig } from './config.ts'
 import { HttpService } from './http-service.ts'
@@ -33,6 +37,9 @@ export interface LiveStoreNode {
   readonly broker: EmbeddedBroker | undefined
   readonly kafka: KafkaConnection
   readonly store: TraceStore
+  readonly blocks: BlockStore
+  readonly reader: PartitionReader
+  readonly flusher: TraceFlusher
   readonly distributor: Distributor
   readonly api: HttpService
   readonly otlpHttp: HttpService
@@ -42,9 +49,12 @@ export interface LiveStoreNode {
 
 /**
  * Composes one node. Start order: embedded broker (when no external Kafka is configured) →
- * Kafka connection (topic ensured) → partition reader (consumes owned partitions into the store)
- * → distributor → query API → OTLP receiver; stop is the reverse. Readiness turns `ready` only
- * when everything runs, and `stopping` before anything stops.
+ * Kafka connection (topic ensured) → block encoder threads → block store (loads the blocks on
+ * disk) → partition reader (resumes each owned partition at its durable watermark) → flusher
+ * (memory → head blocks) → distributor → query API → OTLP receiver; stop is the reverse, so the
+ * flusher writes everything in memory to the WAL before the reader's last commit. Readiness turns
+ * `ready` when everything runs (or `catching-up` first, with `readiness_target_lag`), and
+ * `stopping` before anything stops.
  */
 export function createNode ({ config, clock, logger, registry, onFatal }: NodeDeps): LiveStoreNode {
   const readiness = new NodeReadiness()
@@ -57,18 +67,28 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     brokers: () => broker === undefined ? [...config.kafka.brokers] : [`127.0.0.1:${broker.address().port}`],
     logger: logger.child({ component: 'kafka' }),
   })
-  const store = new TraceStore({ limits: config.overrides, clock, registry })
+  const ls = config.live_store
+  const encoder = workerBlockEncoder(ls.complete_block_concurrency)
+  const encoderService: Service = { name: 'block-encoder', state: 'running', start: async () => {}, stop: () => encoder.close() }
+  const blocks = new BlockStore({ root: ls.wal.path, config: ls, clock, logger: logger.child({ component: 'blocks' }), registry, encoder })
+  const store = new TraceStore({ limits: config.overrides, clock, registry, flushed: blocks })
   const reader = new PartitionReader({
     kafka: () => kafka.kafka,
     topic: config.kafka.topic,
-    partitions: async () => ownedPartitions(config.live_store) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
+    partitions: async () => ownedPartitions(ls) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
     offsetsAt: (ts) => kafka.offsetsAt(ts),
-    config: config.live_store,
-    consume: (tenant, traces, ts) => { store.pushTraces(tenant, traces, ts) },
+    endOffsets: () => kafka.endOffsets(),
+    committedOffsets: (group) => kafka.committedOffsets(group),
+    hasLocalData: (p) => blocks.loadReport().partitionsWithData.has(p),
+    config: ls,
+    consume: (tenant, traces, ts, source) => { store.pushTraces(tenant, traces, ts, source) },
+    watermarks: store.watermarks,
+    mustWait: (tenant) => ls.max_live_traces_bytes > 0 && (store.instance(tenant)?.liveBytes ?? 0) >= ls.max_live_traces_bytes,
     metrics: ingestMetrics,
     clock,
     logger: logger.child({ component: 'partition-reader' }),
   })
+  const flusher = new TraceFlusher({ store, blocks, config: ls, clock, logger: logger.child({ component: 'flusher' }) })
   const distributor = new Distributor({
     kafka: () => kafka.kafka,
     topic: config.kafka.topic,
@@ -92,16 +112,20 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     port: config.distributor.otlp_http_listen_port,
     logger,
   })
-  const services: Service[] = [...(broker === undefined ? [] : [broker]), kafka, reader, distributor, api, otlpHttp]
+  const services: Service[] = [...(broker === undefined ? [] : [broker]), kafka, encoderService, blocks, reader, flusher, distributor, api, otlpHttp]
   const runner = new ServiceRunner(services, logger)
+  let catchUp: { cancel: () => void } | undefined
   return {
-    runner, readiness, broker, kafka, store, distributor, api, otlpHttp,
+    runner, readiness, broker, kafka, store, blocks, reader, flusher, distributor, api, otlpHttp,
     async start (signal) {
       readiness.set('starting', 'live-store is starting')
       await runner.start(signal)
-      readiness.set('ready')
+      if (ls.readiness_target_lag > 0) {
+        catchUp = watchCatchUp({ readiness, progress: () => reader.catchUp(), targetLagMs: ls.readiness_target_lag, maxWaitMs: ls.readiness_max_wait, clock, logger })
+      } else readiness.set('ready')
     },
     async stop () {
+      catchUp?.cancel()
       readiness.set('stopping', 'Application is stopping')
       await runner.stop()
     },

@@ -192,14 +192,25 @@ describe('query API: tenancy', () => {
 })
 
 describe('query API: readiness, status and errors', () => {
-  it('answers 503 with the reason on every query endpoint and /ready until ready', async () => {
+  it('serves queries marked partial while catching up, /ready answers 503 with the reason', async () => {
     const { readiness, get } = setup({ multitenancy_enabled: true })
     readiness.current = 'catching-up'
     readiness.why = 'live-store is catching up: lag 12s'
+    const ready = await get('/ready')
+    assert.equal(ready.status, 503)
+    assert.equal(await ready.text(), 'live-store is catching up: lag 12s')
+    assert.equal(ready.headers.get('retry-after'), '1')
+    const v1 = await get(`/api/traces/${ID}`, { 'X-Scope-OrgID': 'nobody' })
+    assert.equal(v1.status, 404)
+    assert.equal(v1.headers.get('x-livestore-partial'), 'live-store is catching up: lag 12s')
+    const v2 = await get(`/api/v2/traces/${ID}`, { 'X-Scope-OrgID': 'nobody' })
+    assert.deepEqual(await v2.json(), { trace: {}, status: 'PARTIAL', message: 'live-store is catching up: lag 12s' })
+    readiness.current = 'starting'
+    readiness.why = 'live-store is starting'
     for (const path of [`/api/traces/${ID}`, `/api/v2/traces/${ID}`, '/ready']) {
       const res = await get(path)
       assert.equal(res.status, 503, path)
-      assert.equal(await res.text(), 'live-store is catching up: lag 12s')
+      assert.equal(await res.text(), 'live-store is starting')
       assert.equal(res.headers.get('retry-after'), '1')
     }
     readiness.why = ''

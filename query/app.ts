@@ -8,7 +8,7 @@ import { LiveStoreError, NotFoundError, NotReadyError, httpStatusOf } from '../c
 import type { Logger } from '../common/logger.ts'
 import type { TracesData } from '../common/otlp/model.ts'
 import type { Readiness } from '../common/readiness.ts'
-import { combineTraces } from './combine.ts'
+import { combineTraces } from '../common/otlp/combine.ts'
 import { normalizeApiPrefix } from './config.ts'
 import type { QueryConfig } from './config.ts'
 import { parseTraceByIdParams } from './params.ts'
@@ -17,6 +17,9 @@ import { traceByIdV2Json, traceByIdV2Proto, traceV1Json, traceV1Proto } from './
 import { tenantMiddleware } from './tenant.ts'
 import type { QueryEnv } from './tenant.ts'
 import { parseTraceId } from './trace-id.ts'
+
+/** Set on query answers that may be incomplete (the node is catching up); the value says why. */
+export const PARTIAL_HEADER = 'X-Livestore-Partial'
 
 /** Where traces are read from: the local store now, the cluster fan-out later. */
 export interface TraceFinder {
@@ -70,8 +73,11 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
   })
   app.notFound((c) => c.text('404 page not found\n', 404))
 
-  const ready: MiddlewareHandler<QueryEnv> = async function ready (_c, next) {
-    checkReady(readiness)
+  // A node catching up after a start serves what it has (its blocks and what it replayed so
+  // far), marking answers as possibly incomplete; /ready still says it is not ready.
+  const ready: MiddlewareHandler<QueryEnv> = async function ready (c, next) {
+    if (readiness.state() === 'catching-up') c.header(PARTIAL_HEADER, readiness.reason())
+    else checkReady(readiness)
     await next()
   }
   const tenant = tenantMiddleware({ multitenancyEnabled: opts.config.multitenancy_enabled })
@@ -108,7 +114,7 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
     const trace = await find(c)
     return wantsProtobuf(c.req.header('accept'))
       ? c.body(new Uint8Array(traceByIdV2Proto(trace)), 200, { 'content-type': PROTOBUF_TYPE })
-      : c.body(traceByIdV2Json(trace), 200, { 'content-type': JSON_TYPE })
+      : c.body(traceByIdV2Json(trace, readiness.state() === 'catching-up' ? readiness.reason() : undefined), 200, { 'content-type': JSON_TYPE })
   })
 
   app.route(normalizeApiPrefix(opts.config.http_api_prefix), api)

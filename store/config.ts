@@ -16,3 +16,20 @@ export type OverridesConfig = ConfigOf<typeof overridesSchema>
 export function validateOverridesConfig (_c: OverridesConfig, _prefix = 'overrides'): ConfigIssue[] {
   return []
 }
+
+/**
+ * The memory side of `live_store:` (Tempo's names and defaults, tempo-behaviour.md §1.3): when a
+ * live trace is cut from memory into the head block, and when consumption waits for memory.
+ */
+export const liveTracesSchema = {
+  max_trace_idle: { type: 'duration', default: 5000, min: 1, doc: 'A trace with no new span for this long (by record time) is flushed from memory into the head block.' },
+  max_trace_live: { type: 'duration', default: 30_000, min: 1, doc: 'A trace in memory this long is flushed even if still receiving; later spans start a new segment of the same trace. Must be ≥ `max_trace_idle`.' },
+  flush_check_period: { type: 'duration', default: 5000, min: 1, doc: 'Period of the cut-to-WAL loop (idle/max-live cut, then the head-block cut check).' },
+  max_live_traces_bytes: { type: 'bytes', default: 250_000_000, min: 0, doc: 'Per-tenant live-trace bytes above which consumption pauses (backpressure: Kafka lag grows instead of memory) until the flush brings it back under. 0 = no limit.' },
+} as const
+
+export type LiveTracesConfig = ConfigOf<typeof liveTracesSchema>
+
+export function validateLiveTracesConfig (c: LiveTracesConfig, prefix = 'live_store'): ConfigIssue[] {
+  return c.max_trace_live < c.max_trace_idle ? [{ key: `${prefix}.max_trace_live`, message: `must be ≥ max_trace_idle (${c.max_trace_idle}ms), got ${c.max_trace_live}ms` }] : []
+}

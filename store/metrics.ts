@@ -18,7 +18,7 @@ export function createStoreMetrics (registry: Registry) {
   return {
     /** Shared with the distributor (one metric per registry, common/metrics.ts). */
     discardedSpans: discardedSpansCounter(registry),
-    tracesCreated: new Counter({ name: 'tempo_live_store_traces_created_total', help: 'Live traces created (first span of a trace id accepted), by tenant.', labelNames: ['tenant'] as const, registers }),
+    tracesCreated: new Counter({ name: 'tempo_live_store_traces_created_total', help: 'Traces written from memory to the head block, by tenant (a trace cut twice, e.g. by max_trace_live, counts twice).', labelNames: ['tenant'] as const, registers }),
     liveTraces: new Gauge({ name: 'tempo_live_store_live_traces', help: 'Live traces held in memory, by tenant.', labelNames: ['tenant'] as const, registers }),
     liveTraceBytes: new Gauge({ name: 'tempo_live_store_live_trace_bytes', help: 'Protobuf bytes of the spans of the live traces, by tenant.', labelNames: ['tenant'] as const, registers }),
   }

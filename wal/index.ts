@@ -1,6 +1,6 @@
 /**
- * wal/: the versioned Parquet block format (schema, writer, reader, meta, bloom filter, index).
- * The head → WAL → complete lifecycle builds on these.
+ * wal/: the versioned Parquet block format (schema, writer, reader, meta, bloom filter, index),
+ * and the head → WAL → complete block lifecycle built on it (block-store.ts).
  */
 export { writeBlock, encodeBlock } from './block-writer.ts'
 export type { BlockContent, EncodedBlock, WriteBlockInput, WriteBlockOptions } from './block-writer.ts'
@@ -14,3 +14,14 @@ export { BloomFilter, DEFAULT_FALSE_POSITIVE_RATE } from './bloom.ts'
 export { FORMAT_VERSION, COLUMNS, DEDICATED_RESOURCE, DEDICATED_SPAN } from './format/v1.ts'
 export { flattenTraces, groupRecords, sortRecords } from './records.ts'
 export type { SpanRecord } from './records.ts'
+export { BlockStore } from './block-store.ts'
+export type { BlockStoreOptions, BlockStoreStats, LoadReport } from './block-store.ts'
+export type { BlockKind, BlockSummary, StoredBlock } from './block-set.ts'
+export type { CutTrace } from './cut-trace.ts'
+export { inlineBlockEncoder, workerBlockEncoder } from './encoder.ts'
+export type { BlockEncoder, CompleteJob, SegmentJob, SegmentResult, WorkerEncoderOptions } from './encoder.ts'
+export { WarningReason } from './data-quality.ts'
+export type { SegmentWarnings } from './data-quality.ts'
+export { CutReason } from './metrics.ts'
+export { blockLifecycleSchema, validateBlockLifecycleConfig } from './config.ts'
+export type { BlockLifecycleConfig } from './config.ts'

@@ -7,6 +7,7 @@ export { encodeKeyValueList, encodeSpanMessage, encodeTracesProto, protoSizeOfSp
 export { decodeTracesJson } from './decode-json.ts'
 export { encodeTracesJson } from './encode-json.ts'
 export type { EncodeJsonOptions } from './encode-json.ts'
+export { combineTraces } from './combine.ts'
 export { countSpans, mergeTraces, splitByTrace } from './split.ts'
 export { splitRequestByTrace } from './split-proto.ts'
 export type { SplitTrace } from './split-proto.ts'

@@ -54,6 +54,23 @@ export class KafkaConnection extends ServiceBase {
     return new Map(offsets.map((o) => [o.partition, o.offset]))
   }
 
+  /** The log end offset of each partition (the offset the next record will get). */
+  async endOffsets (): Promise<Map<number, string>> {
+    const offsets = await this.#adminOrThrow().fetchTopicOffsets(this.#config.topic)
+    return new Map(offsets.map((o) => [o.partition, o.high]))
+  }
+
+  /** The offsets `groupId` committed for the topic, by partition ('-1' = none). */
+  async committedOffsets (groupId: string): Promise<Map<number, string>> {
+    const res = await this.#adminOrThrow().fetchOffsets({ groupId, topics: [this.#config.topic] })
+    return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, p.offset]))
+  }
+
+  #adminOrThrow (): Admin {
+    if (this.#admin === undefined) throw new Error('kafka connection is not started')
+    return this.#admin
+  }
+
   /** The topic's current partition count (from metadata). */
   async partitionCount (): Promise<number> {
     if (this.#admin === undefined) throw new Error('kafka connection is not started')

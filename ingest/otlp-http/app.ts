@@ -36,7 +36,9 @@ export function createOtlpHttpApp (deps: OtlpHttpDeps): Hono {
     // The error body should match what the client speaks; JSON only when it said JSON.
     let encoding: BodyEncoding = (c.req.header('content-type') ?? '').includes('json') ? 'json' : 'protobuf'
     try {
-      if (deps.readiness.state() !== 'ready') throw new NotReadyError(deps.readiness.reason())
+      // Writes go to Kafka, not to this node's memory: a node still replaying accepts them.
+      const state = deps.readiness.state()
+      if (state !== 'ready' && state !== 'catching-up') throw new NotReadyError(deps.readiness.reason())
       encoding = bodyEncodingOf(c.req.header('content-type'))
       const tenant = resolveTenant(c.req.header(ORG_ID_HEADER), deps.multitenancy)
       const raw = await readBody(c.req.raw, max)

@@ -1,11 +1,13 @@
-import type { ResourceSpans, ScopeSpans, Span, TracesData } from '../common/otlp/model.ts'
+import type { ResourceSpans, ScopeSpans, Span, TracesData } from './model.ts'
 
 /**
- * Tempo's trace-by-id combiner (`pkg/model/trace/combine.go`): the first partial trace is taken
- * whole, later ones only add spans whose (span id, kind) was not seen yet, and the result is
+ * Tempo's trace-by-id combiner (`pkg/model/trace/combine.go`): a span is kept only the first
+ * time its (span id, kind) is seen, and the result is
  * sorted as `SortTrace` does (spans by start time then span id, scopes and batches by their
- * first span). Partial traces come from several tenants (`a|b`) now, from several partitions and
- * blocks later. Inputs are shared with the store and never mutated: the result gets new shells.
+ * first span). Partial traces come from several tenants (`a|b`), from memory and blocks
+ * (a replay after a crash may bring back spans a block already holds). One deliberate difference:
+ * Tempo keeps the first part whole, duplicates included; we drop duplicates in every part, so a
+ * span is returned exactly once wherever its copies came from. Inputs are shared with the store and never mutated: the result gets new shells.
  */
 export function combineTraces (parts: readonly (TracesData | null)[]): TracesData | null {
   const seen = new Set<string>()
@@ -20,7 +22,7 @@ export function combineTraces (parts: readonly (TracesData | null)[]): TracesDat
       for (const ss of rs.scopeSpans) {
         const spans = ss.spans.filter((s) => {
           const token = spanToken(s)
-          if (seen.has(token)) return first
+          if (seen.has(token)) return false
           seen.add(token)
           return true
         })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { batch, makeSpan, spansOf, tracesData } from '../store/testing.ts'
+import { batch, makeSpan, spansOf, tracesData } from '../../store/testing.ts'
 import { combineTraces } from './combine.ts'
 
 const at = (ns: bigint) => ({ startTimeUnixNano: ns })
@@ -21,11 +21,11 @@ describe('combineTraces', () => {
     ])
   })
 
-  it('keeps the first part whole and adds only unseen (span id, kind) from later parts', () => {
+  it('keeps each (span id, kind) once, in the first part too', () => {
     const a = tracesData(batch('a', [makeSpan('a', '1', at(1n)), makeSpan('a', '1', at(1n))]))
     const b = tracesData(batch('b', [makeSpan('a', '1', at(1n)), makeSpan('a', '1', { ...at(2n), kind: 3 }), makeSpan('a', '3', at(3n))]))
     const out = combineTraces([a, null, b])
-    assert.deepEqual(spansOf(out).map((s) => [s.name, s.kind]), [['span-1', 2], ['span-1', 2], ['span-1', 3], ['span-3', 2]])
+    assert.deepEqual(spansOf(out).map((s) => [s.name, s.kind]), [['span-1', 2], ['span-1', 3], ['span-3', 2]])
   })
 
   it('does not reorder or mutate its inputs', () => {
