@@ -8,7 +8,7 @@ import type { TracesData } from '../common/otlp/model.ts'
 import { ManualClock } from '../test/fakes/clock.ts'
 import { liveTracesSchema, overridesSchema } from './config.ts'
 import { TraceFlusher } from './flusher.ts'
-import type { CutTraceInput, HeadBlocks } from './flusher.ts'
+import type { CutTraceInput, FlushReport, HeadBlocks } from './flusher.ts'
 import { TraceStore } from './store.ts'
 import { batch, makeSpan, spansOf, traceIdOf, tracesData } from './testing.ts'
 
@@ -23,7 +23,7 @@ class FakeHeadBlocks implements HeadBlocks {
   /** While set, flushes wait for it (to observe the in-between state). */
   gate: Promise<void> | undefined
 
-  async flush (tenant: string, partition: number, traces: readonly CutTraceInput[], offsets: { first: bigint, last: bigint }): Promise<void> {
+  async flush (tenant: string, partition: number, traces: readonly CutTraceInput[], offsets: { first: bigint, last: bigint }): Promise<FlushReport> {
     await this.gate
     if (this.failNext > 0) { this.failNext--; throw new Error('disk full') }
     this.flushes.push({ tenant, partition, ids: traces.map((t) => t.traceId.toString('hex').replace(/^0+/, '')), offsets })
@@ -31,6 +31,7 @@ class FakeHeadBlocks implements HeadBlocks {
       const key = `${tenant}/${t.traceId.toString('hex')}`
       this.held.set(key, [...(this.held.get(key) ?? []), ...t.fragments.map((f) => decodeTracesProto(f))])
     }
+    return { warnings: { rootless_trace_flushed_to_wal: traces.length, outside_ingestion_time_slack: 0 } }
   }
 
   async cutBlocks (immediate: boolean): Promise<void> { this.cuts.push(immediate) }
@@ -41,14 +42,15 @@ class FakeHeadBlocks implements HeadBlocks {
 function setup (cfg: Partial<typeof defaults> = {}) {
   const clock = new ManualClock()
   const blocks = new FakeHeadBlocks()
-  const store = new TraceStore({ limits: defaultsOf(overridesSchema), clock, registry: new Registry(), flushed: blocks })
+  const registry = new Registry()
+  const store = new TraceStore({ limits: defaultsOf(overridesSchema), clock, registry, flushed: blocks })
   const config = { ...defaults, ...cfg }
   const flusher = new TraceFlusher({ store, blocks, config, clock, logger: pino({ level: 'silent' }) })
   const push = (trace: string, span: string, offset: number, partition = 0): void => {
     store.push('t', tracesData(batch('svc', [makeSpan(trace, span)])), clock.now(), { partition, offset: BigInt(offset) })
     store.watermarks.consumed(partition, BigInt(offset + 1))
   }
-  return { clock, blocks, store, flusher, push, config }
+  return { clock, blocks, store, flusher, push, config, registry }
 }
 const defaults = defaultsOf(liveTracesSchema)
 
@@ -65,7 +67,7 @@ describe('TraceFlusher', () => {
   })
 
   it('flushes traces idle for max_trace_idle by record time, sorted by id, then commits past them', async () => {
-    const { clock, blocks, store, flusher, push } = setup()
+    const { clock, blocks, store, flusher, push, registry } = setup()
     push('b', '1', 0)
     push('a', '2', 1)
     clock.advance(3000)
@@ -81,6 +83,9 @@ describe('TraceFlusher', () => {
     await flusher.tick(false)
     assert.equal(store.watermarks.watermark(0), 3n)
     assert.deepEqual(blocks.cuts, [false, false])
+    // The head block's data-quality findings are counted per tenant and reason.
+    const warnings = await registry.getSingleMetric('tempo_warnings_total')?.get()
+    assert.deepEqual(warnings?.values.map((v) => [v.labels.reason, v.value]), [['rootless_trace_flushed_to_wal', 3]])
     // The trace is found whole through the store, from the blocks.
     assert.deepEqual(spansOf(await store.findTraceById('t', traceIdOf('a'))).map((s) => s.name), ['span-2'])
   })

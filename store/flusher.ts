@@ -13,10 +13,13 @@ export interface CutTraceInput {
   lastAppendMs: number
 }
 
+/** What a flush reports: counts per `tempo_warnings_total` reason (wal/data-quality.ts). */
+export interface FlushReport { warnings: Readonly<Record<string, number>> }
+
 /** Where cut traces go: the head blocks of the WAL (wal/block-store.ts implements it). */
 export interface HeadBlocks {
   /** Appends the traces to the (tenant, partition) head block; resolves once they are fsynced. */
-  flush (tenant: string, partition: number, traces: readonly CutTraceInput[], offsets: { first: bigint, last: bigint }): Promise<unknown>
+  flush (tenant: string, partition: number, traces: readonly CutTraceInput[], offsets: { first: bigint, last: bigint }): Promise<FlushReport>
   /** Cuts head blocks that are old or big enough (all of them when `immediate`) into WAL blocks. */
   cutBlocks (immediate: boolean): Promise<void>
 }
@@ -84,8 +87,8 @@ export class TraceFlusher extends ServiceBase {
       const cut = inst.cut(clock.now(), config, immediate)
       for (const [partition, traces] of byPartition(cut)) {
         try {
-          await blocks.flush(tenant, partition, traces.map(toCutTrace), offsetRange(traces))
-          inst.flushed(traces, true)
+          const report = await blocks.flush(tenant, partition, traces.map(toCutTrace), offsetRange(traces))
+          inst.flushed(traces, true, report.warnings)
         } catch (err) {
           logger.error({ err, tenant, partition, traces: traces.length }, 'flush to the WAL failed; the traces stay in memory and are retried at the next tick')
           inst.flushed(traces, false)

@@ -19,6 +19,8 @@ export function createStoreMetrics (registry: Registry) {
     /** Shared with the distributor (one metric per registry, common/metrics.ts). */
     discardedSpans: discardedSpansCounter(registry),
     tracesCreated: new Counter({ name: 'tempo_live_store_traces_created_total', help: 'Traces written from memory to the head block, by tenant (a trace cut twice, e.g. by max_trace_live, counts twice).', labelNames: ['tenant'] as const, registers }),
+    /** Data-quality warnings of flushed traces, counted from what the head block reports. */
+    warnings: new Counter({ name: 'tempo_warnings_total', help: 'Data-quality warnings of traces flushed to the WAL, by tenant and reason (outside_ingestion_time_slack counts spans, the others traces).', labelNames: ['tenant', 'reason'] as const, registers }),
     liveTraces: new Gauge({ name: 'tempo_live_store_live_traces', help: 'Live traces held in memory, by tenant.', labelNames: ['tenant'] as const, registers }),
     liveTraceBytes: new Gauge({ name: 'tempo_live_store_live_trace_bytes', help: 'Protobuf bytes of the spans of the live traces, by tenant.', labelNames: ['tenant'] as const, registers }),
   }

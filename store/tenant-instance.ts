@@ -117,8 +117,11 @@ export class TenantInstance {
     return out
   }
 
-  /** The flush of `traces` (from `cut`) ended: durable (their records may be committed) or failed (retried by the next cut). */
-  flushed (traces: readonly LiveTrace[], ok: boolean): void {
+  /**
+   * The flush of `traces` (from `cut`) ended: durable (their records may be committed), with the
+   * data-quality warnings the head block found, or failed (retried by the next cut).
+   */
+  flushed (traces: readonly LiveTrace[], ok: boolean, warnings: Readonly<Record<string, number>> = {}): void {
     if (!ok) {
       this.#retry.push(...traces)
       return
@@ -133,6 +136,7 @@ export class TenantInstance {
       this.#flushingBytes -= t.bytes
     }
     this.#metrics.tracesCreated.inc({ tenant: this.tenant }, traces.length)
+    for (const [reason, n] of Object.entries(warnings)) if (n > 0) this.#metrics.warnings.inc({ tenant: this.tenant, reason }, n)
     this.#updateGauges()
   }
 

@@ -28,7 +28,8 @@ export const WarningReason = {
 } as const
 
 /** Counts per `tempo_warnings_total` reason for one segment (the caller adds them to the metric). */
-export interface SegmentWarnings {
+// A type alias (not an interface) so it is assignable to a Record of reasons (store/flusher.ts).
+export type SegmentWarnings = {
   /** Spans whose start or end lies outside their trace's ingestion-slack window. */
   outside_ingestion_time_slack: number
   /** Traces without a root span. */
