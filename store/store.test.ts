@@ -120,6 +120,14 @@ describe('TraceStore', () => {
     assert.equal(await metric('tempo_live_store_traces_created_total', { tenant: 't' }), undefined)
   })
 
+  it('returns a span consumed twice (a replayed record) once', async () => {
+    const { store } = setup()
+    const data = tracesData(batch('svc', [makeSpan('a', '1'), makeSpan('a', '2')]))
+    store.push('t', data)
+    store.push('t', data)
+    assert.deepEqual(spansOf(await store.findTraceById('t', traceIdOf('a'))).map((s) => s.name), ['span-1', 'span-2'])
+  })
+
   it('treats 0 as no limit', () => {
     const { store } = setup({ max_traces_per_user: 0, max_bytes_per_trace: 0 })
     const spans = Array.from({ length: 50 }, (_, i) => makeSpan((i % 25 + 1).toString(16), String(i + 1)))

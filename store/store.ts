@@ -73,7 +73,7 @@ export class TraceStore {
   async findTraceById (tenant: string, traceId: Buffer): Promise<TracesData | null> {
     const live = this.findLiveTrace(tenant, traceId)
     const blocks = this.#flushed === undefined ? [] : await this.#flushed.findTrace(tenant, traceId)
-    return blocks.length === 0 ? live : combineTraces([live, ...blocks])
+    return combineTraces([live, ...blocks])
   }
 
   getOrCreateInstance (tenant: string): TenantInstance {

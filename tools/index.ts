@@ -3,8 +3,10 @@
  * traces over OTLP/HTTP, and a terminal waterfall viewer for traces fetched from the query API.
  */
 export { runLoadGen } from './loadgen/loadgen.ts'
-export type { LoadGenClock, LoadGenOptions, LoadGenProgress, LoadGenSummary } from './loadgen/loadgen.ts'
+export type { AcceptedSpan, LoadGenClock, LoadGenOptions, LoadGenProgress, LoadGenSummary } from './loadgen/loadgen.ts'
 export { createProgress, formatSummary, progressLine } from './loadgen/progress.ts'
+export { formatAckLines, openAckLog, parseAckLog } from './loadgen/ack-log.ts'
+export type { AckedSpan, AckLogWriter } from './loadgen/ack-log.ts'
 export type { ProgressOptions, ProgressReporter, ProgressStream } from './loadgen/progress.ts'
 export { createTraceGenerator, generateTraces, groupSpans } from './loadgen/trace-generator.ts'
 export type { GeneratedSpan, GeneratedTrace, TraceGenerator, TraceGeneratorOptions } from './loadgen/trace-generator.ts'

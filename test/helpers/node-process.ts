@@ -13,20 +13,27 @@ export interface NodeProcess {
   stop: () => Promise<number | null>
 }
 
+export interface NodeProcessOptions {
+  /** Every line the node writes to stderr (its JSON log), for as long as it runs. */
+  onStderrLine?: (line: string) => void
+}
+
 /**
  * Runs `node bin/livestore.js start` as a child process on ephemeral loopback ports and waits
- * until it logged its listening addresses. `args` are extra command-line words (key flags).
+ * until it logged its listening addresses. `args` are extra command-line words (key flags; named
+ * flags such as `--http-port 3200` given again here override the ephemeral ports).
  */
-export async function startNodeProcess (dataDir: string, args: string[] = [], nodeOptions: string[] = []): Promise<NodeProcess> {
+export async function startNodeProcess (dataDir: string, args: string[] = [], nodeOptions: string[] = [], options: NodeProcessOptions = {}): Promise<NodeProcess> {
   const child = spawn(process.execPath, [...nodeOptions, join(repoRoot, 'bin/livestore.js'), 'start', '--data-dir', dataDir,
     '--http-port', '0', '--otlp-http-port', '0', '--embedded-kafka-port', '0',
-    '--server.http_listen_address', '127.0.0.1', '--distributor.otlp_http_listen_address', '127.0.0.1', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    '--server.http_listen_address', '127.0.0.1', '--distributor.otlp_http_listen_address', '127.0.0.1', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const seen: { api?: number, otlp?: number, broker?: number, ready?: boolean } = {}
   const lines: string[] = []
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start:\n${lines.join('\n')}`)), 30_000)
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+      options.onStderrLine?.(line)
       if (lines.length < 200) lines.push(line)
       let rec: { msg?: string, service?: string, port?: number, address?: { port: number } }
       try { rec = JSON.parse(line) as typeof rec } catch { return }
@@ -36,6 +43,9 @@ export async function startNodeProcess (dataDir: string, args: string[] = [], no
       if (seen.api !== undefined && seen.otlp !== undefined && seen.broker !== undefined) { clearTimeout(timer); resolve() }
     })
     void exited.then((code) => { clearTimeout(timer); reject(new Error(`node exited with ${code}:\n${lines.join('\n')}`)) })
+  }).catch((err: unknown) => {
+    child.kill('SIGKILL') // a node that did not come up is not left behind
+    throw err
   })
   return {
     child,
@@ -45,6 +55,14 @@ export async function startNodeProcess (dataDir: string, args: string[] = [], no
     exited,
     stop: async () => { child.kill('SIGTERM'); return await exited },
   }
+}
+
+/**
+ * The test's environment without the test-only LIVESTORE_TEST_* switches (LIVESTORE_TEST_LOG…):
+ * the node reads LIVESTORE_* as config and refuses unknown keys.
+ */
+function childEnv (): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVESTORE_TEST_')))
 }
 
 /** Peak resident set size (VmHWM) of a process, in bytes (Linux). */

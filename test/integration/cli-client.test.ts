@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { repoRoot } from '../helpers/broker.ts'
+import { parseAckLog } from '../../tools/index.ts'
+import { repoRoot, tempDir } from '../helpers/broker.ts'
 import { startNode } from '../helpers/node.ts'
 import type { TestNode } from '../helpers/node.ts'
 
@@ -21,15 +23,23 @@ function livestore (...args: string[]): Promise<{ status: number | null, stdout:
 
 describe('livestore gen and livestore trace', () => {
   let n: TestNode
+  const dir = tempDir('livestore-cli-client-')
   before(async () => { n = await startNode() })
-  after(async () => { await n?.stop() })
+  after(async () => { await n?.stop(); dir.remove() })
 
-  it('sends realistic traces, summarises, and shows one as a waterfall', async () => {
-    const gen = await livestore('gen', '--url', n.otlp, '--traces', '5', '--seed', '7')
+  it('sends realistic traces, logs what was acknowledged, summarises, and shows one as a waterfall', async () => {
+    const ackLog = join(dir.path, 'acks.log')
+    const gen = await livestore('gen', '--url', n.otlp, '--traces', '5', '--seed', '7', '--ack-log', ackLog)
     assert.equal(gen.status, 0, gen.stderr)
-    assert.match(gen.stdout, /accepted\s+\d+ spans; rejected 0; failed 0/)
+    const accepted = /accepted\s+(\d+) spans; rejected 0; failed 0/.exec(gen.stdout)?.[1]
+    assert.ok(accepted !== undefined, gen.stdout)
     const id = /^traces\s+([0-9a-f]{32})/m.exec(gen.stdout)?.[1]
     assert.ok(id !== undefined, `a sample trace id in:\n${gen.stdout}`)
+    const acks = parseAckLog(readFileSync(ackLog, 'utf8'))
+    assert.equal(acks.bad, 0)
+    assert.equal(acks.spans.length, Number(accepted))
+    assert.equal(new Set(acks.spans.map((s) => s.traceId)).size, 5)
+    assert.ok(acks.spans.some((s) => s.traceId === id))
 
     let out = ''
     for (let attempt = 0; attempt < 50 && !out.includes(`trace ${id}`); attempt++) {
@@ -45,6 +55,11 @@ describe('livestore gen and livestore trace', () => {
     const bad = await livestore('gen', '--url', n.otlp, '--encoding', 'xml')
     assert.notEqual(bad.status, 0)
     assert.match(bad.stderr, /--encoding must be protobuf or json/)
+    const retries = await livestore('gen', '--url', n.otlp, '--max-retries', '-1')
+    assert.notEqual(retries.status, 0)
+    assert.match(retries.stderr, /--max-retries must be a whole number/)
+    const backoff = await livestore('gen', '--url', n.otlp, '--max-backoff', 'soon')
+    assert.match(backoff.stderr, /--max-backoff must be a duration/)
     const missing = await livestore('trace', '0123456789abcdef0123456789abcdef', '--url', n.api)
     assert.equal(missing.status, 1)
     assert.match(missing.stderr, /not found/)

@@ -80,6 +80,26 @@ describe('load generator', () => {
     assert.ok(s.latencyMs.p50 <= s.latencyMs.p99 && s.latencyMs.p99 <= s.latencyMs.max)
   })
 
+  it('reports the spans of every wholly accepted request to onAccepted, and only counts partial successes', async () => {
+    rx.reset(rx.rotating())
+    const accepted: string[][] = []
+    const s = await runLoadGen({
+      url: rx.url, traces: 40, batchSpans: 30, concurrency: 3, seed: 9, retryBackoffMs: 1, maxBackoffMs: 5,
+      onAccepted: (spans) => accepted.push(spans.map((x) => `${x.traceId.toString('hex')} ${x.spanId.toString('hex')}`)),
+    })
+    // The receiver answers request n with a plain 200 when n % 3 === 0: exactly those are reported.
+    const plain = rx.received.filter((_r, n) => n % 3 === 0).map((r) => {
+      const data = decodeTracesProto(r.body)
+      return data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((x) => `${x.traceId.toString('hex')} ${x.spanId.toString('hex')}`)))
+    })
+    assert.ok(rx.ok > 0 && rx.partial > 0)
+    assert.equal(accepted.length, rx.ok)
+    assert.equal(s.partialBatches, rx.partial)
+    assert.deepStrictEqual(accepted.flat().sort(), plain.flat().sort())
+    assert.equal(new Set(accepted.flat()).size, accepted.flat().length, 'each acknowledged span once')
+    assert.ok(accepted.every((spans) => spans.length > 0 && spans.length <= 30))
+  })
+
   it('gives up on a batch after maxRetries and counts it failed', async () => {
     rx.reset((_n, res) => { rx.unavailable++; res.writeHead(503, { 'retry-after': '1' }).end() })
     const s = await runLoadGen({ url: rx.url, traces: 3, batchSpans: 1000, concurrency: 1, maxRetries: 2, maxBackoffMs: 2 })
@@ -88,6 +108,7 @@ describe('load generator', () => {
     assert.equal(s.retries, 2)
     assert.equal(s.spansFailed, s.spansSent)
     assert.equal(s.spansAccepted, 0)
+    assert.equal(s.partialBatches, 0)
     assert.deepStrictEqual(s.sampleTraceIds, [])
   })
 

@@ -4,10 +4,12 @@ import { performanceClock } from './clock.ts'
 import type { LoadGenClock } from './clock.ts'
 import { tokenBucket } from './pacer.ts'
 import { sendBatch } from './send.ts'
+import type { AcceptedSpan } from './send.ts'
 import { LoadStats, percentile } from './stats.ts'
 import { createTraceGenerator } from './trace-generator.ts'
 
 export type { LoadGenClock } from './clock.ts'
+export type { AcceptedSpan } from './send.ts'
 
 export interface LoadGenOptions {
   /** Base URL of an OTLP/HTTP receiver, e.g. `http://127.0.0.1:4318`; `/v1/traces` is appended. */
@@ -45,6 +47,13 @@ export interface LoadGenOptions {
   fetch?: typeof fetch
   /** Called after every HTTP attempt. */
   onProgress?: (progress: LoadGenProgress) => void
+  /**
+   * Called once per request that got a 2xx answer refusing none of its spans, with the ids of
+   * the spans it carried (e.g. to log what the server acknowledged). A 2xx answer with
+   * `partial_success.rejected_spans` does not say which spans were refused, so such a request is
+   * not reported here, only counted in `partialBatches`.
+   */
+  onAccepted?: (spans: AcceptedSpan[]) => void
 }
 
 export interface LoadGenProgress {
@@ -77,6 +86,8 @@ export interface LoadGenSummary {
   spansRejected: number
   /** In batches that got no 2xx answer, retries exhausted. */
   spansFailed: number
+  /** Requests answered 2xx with `partial_success` rejected spans (not reported to `onAccepted`). */
+  partialBatches: number
   /** Request bytes on the wire (after gzip), retries included. */
   bytesSent: number
   /** Count of non-2xx answers by HTTP status (`network`/`timeout` for failed connections). */
@@ -143,6 +154,7 @@ export async function runLoadGen (options: LoadGenOptions): Promise<LoadGenSumma
     fetch: options.fetch ?? fetch,
     signal: options.signal,
     onAttempt: () => options.onProgress?.(progress()),
+    onAccepted: options.onAccepted,
   }
 
   const worker = async (): Promise<void> => {
@@ -177,6 +189,7 @@ export async function runLoadGen (options: LoadGenOptions): Promise<LoadGenSumma
     spansAccepted: stats.spansAccepted,
     spansRejected: stats.spansRejected,
     spansFailed: stats.spansFailed,
+    partialBatches: stats.partialBatches,
     bytesSent: stats.bytesSent,
     errorsByStatus: { ...stats.errorsByStatus },
     rejectMessages: [...stats.rejectMessages],

@@ -48,12 +48,13 @@ describe('progress', () => {
 
   it('summarises a run', () => {
     const s: LoadGenSummary = {
-      requests: 12, batches: 10, retries: 2, spansSent: 1000, tracesSent: 50, spansAccepted: 990, spansRejected: 10, spansFailed: 0, bytesSent: 123456,
+      requests: 12, batches: 10, retries: 2, spansSent: 1000, tracesSent: 50, spansAccepted: 990, spansRejected: 10, spansFailed: 0, partialBatches: 1, bytesSent: 123456,
       errorsByStatus: { 503: 2 }, rejectMessages: ['too old'], elapsedMs: 1000, spansPerSecond: 1000, latencyMs: { p50: 1.5, p99: 9.25, max: 12 }, sampleTraceIds: ['ab'],
     }
     const text = formatSummary(s)
     assert.match(text, /1,000 spans in 50 traces, 10 requests \(12 attempts, 2 retries\)/)
     assert.match(text, /errors +503×2/)
+    assert.match(text, /accepted +990 spans; rejected 10 \(in 1 request\); failed 0/)
     assert.match(text, /traces +ab\n$/)
   })
 })

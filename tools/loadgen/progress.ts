@@ -80,7 +80,7 @@ export function formatSummary (s: LoadGenSummary): string {
   const errors = Object.entries(s.errorsByStatus).map(([k, v]) => `${k}×${v}`).join(', ')
   const lines = [
     `sent       ${count(s.spansSent)} spans in ${count(s.tracesSent)} traces, ${count(s.batches)} requests (${count(s.requests)} attempts, ${count(s.retries)} retries), ${count(s.bytesSent)} bytes`,
-    `accepted   ${count(s.spansAccepted)} spans; rejected ${count(s.spansRejected)}; failed ${count(s.spansFailed)}`,
+    `accepted   ${count(s.spansAccepted)} spans; rejected ${count(s.spansRejected)}${s.partialBatches > 0 ? ` (in ${count(s.partialBatches)} request${s.partialBatches === 1 ? '' : 's'})` : ''}; failed ${count(s.spansFailed)}`,
     `rate       ${count(s.spansPerSecond)} spans/s over ${(s.elapsedMs / 1000).toFixed(2)}s`,
     `latency    p50 ${s.latencyMs.p50.toFixed(1)}ms  p99 ${s.latencyMs.p99.toFixed(1)}ms  max ${s.latencyMs.max.toFixed(1)}ms`,
   ]

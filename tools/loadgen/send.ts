@@ -25,7 +25,12 @@ export interface SenderConfig {
   signal?: AbortSignal
   /** Called after every HTTP attempt. */
   onAttempt: () => void
+  /** Called with a request's spans when it got a 2xx answer that refused none of them. */
+  onAccepted?: (spans: AcceptedSpan[]) => void
 }
+
+/** The ids of a span the server acknowledged. */
+export interface AcceptedSpan { traceId: Buffer, spanId: Buffer }
 
 const RETRYABLE = new Set([429, 502, 503, 504])
 
@@ -80,6 +85,9 @@ export async function sendBatch (cfg: SenderConfig, batch: Batch, stats: LoadSta
         stats.spansAccepted += spans - rejected
         if (partial.errorMessage !== '' && stats.rejectMessages.length < 5 && !stats.rejectMessages.includes(partial.errorMessage)) stats.rejectMessages.push(partial.errorMessage)
         for (const id of batch.completeTraceIds) if (stats.sampleTraceIds.length < cfg.sampleTraces) stats.sampleTraceIds.push(id)
+        // partial_success says how many spans were refused, not which: such a request is only counted.
+        if (partial.rejectedSpans > 0) stats.partialBatches++
+        else cfg.onAccepted?.(batch.spans.map((g) => ({ traceId: g.span.traceId, spanId: g.span.spanId })))
         cfg.onAttempt()
         return true
       }

@@ -8,6 +8,7 @@ export class LoadStats {
   spansAccepted = 0
   spansRejected = 0
   spansFailed = 0
+  partialBatches = 0
   bytesSent = 0
   errors = 0
   readonly errorsByStatus: Record<string, number> = {}
