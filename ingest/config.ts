@@ -37,7 +37,7 @@ export type DistributorConfig = ConfigOf<typeof distributorSchema>
 export const liveStoreIngestSchema = {
   instance_id: { type: 'string', default: '', allowEmpty: true, doc: 'This node\'s id. When `partitions` is empty and the id ends in `-N` (Tempo style, e.g. `live-store-zone-a-3`), the node owns partition N.' },
   partitions: { type: 'list', default: [], doc: 'Partitions this node consumes, e.g. `0,1,2`. Empty and no `-N` instance id: every partition of the topic (single-node default).' },
-  consumer_group: { type: 'string', default: 'live-store', doc: 'Consumer group prefix; partition P commits its offsets in group `<consumer_group>-<P>`.' },
+  consumer_group: { type: 'string', default: 'live-store', doc: 'Consumer group prefix; partition P commits its offsets in group `<consumer_group>-<P>`, or `<consumer_group>-<instance_zone>-<P>` when the zone is set (each zone consumes every partition).' },
   commit_interval: { type: 'duration', default: 5000, doc: 'Offset commit period; 0 commits after every fetched batch.' },
   complete_block_timeout: { type: 'duration', default: 20 * 60_000, min: 1, doc: 'Retention: blocks whose data ended longer ago are deleted. Records older than this are skipped as too old, and a start replays at most 2 × this.' },
   readiness_target_lag: { type: 'duration', default: 0, doc: 'If > 0, `/ready` answers `catching-up` after a start until the consumer has caught up with the log end seen at start, or its record-time lag is ≤ this. 0 = ready once started.' },

@@ -8,6 +8,7 @@ import { ServiceBase } from '../common/service.ts'
 import type { DistributorConfig } from './config.ts'
 import type { DistributorDiscardReason, IngestMetrics } from './metrics.ts'
 import { encodeRecord } from './record-format.ts'
+import type { PartitionRoute } from './ring-routing.ts'
 import { partitionForTrace } from './routing.ts'
 
 export interface PushResult {
@@ -23,6 +24,11 @@ export interface DistributorDeps {
   topic: string
   /** Current partition count of the topic (refreshed by the caller's metadata). */
   partitionCount: () => Promise<number>
+  /**
+   * The partition ring's routing (ring-routing.ts `RingRouting.route`), asked once per request;
+   * absent or null: FNV-1a modulo the topic's partition count (routing.ts, single node).
+   */
+  route?: () => PartitionRoute | null
   config: DistributorConfig
   metrics: IngestMetrics
   clock: Clock
@@ -31,8 +37,9 @@ export interface DistributorDeps {
 
 /**
  * The write path: validates spans, groups them by trace and tenant, and produces one Kafka record
- * per trace (key = trace id) to the trace's partition with acks=-1. `push` resolves only after
- * Kafka acknowledged every record, so an acknowledged span is durable; a Kafka failure rejects
+ * per trace (key = trace id) to the trace's partition (an active partition of the ring when
+ * `route` is given) with acks=-1. `push` resolves only after Kafka acknowledged every record, so
+ * an acknowledged span is durable; a Kafka failure, or a ring without an active partition, rejects
  * the whole request as retriable (OTLP clients retry 503s).
  */
 export class Distributor extends ServiceBase {
@@ -81,12 +88,14 @@ export class Distributor extends ServiceBase {
     reject('invalid_trace_id', split.invalid.traceId)
     reject('invalid_span_id', split.invalid.spanId)
 
+    const route = this.#deps.route?.() ?? null
     const messagesByPartition = new Map<number, { key: Buffer, value: Buffer, headers: Record<string, string>, partition: number }[]>()
     let accepted = 0
     for (const trace of split.traces) {
       if (trace.request.length > config.max_record_bytes) { reject('trace_too_large', trace.spanCount); continue }
       const traceId = trace.traceId
-      const partition = partitionForTrace(tenant, traceId, this.#partitions)
+      // Throws UnavailableError (503) when the ring has no active partition: nothing is written.
+      const partition = route === null ? partitionForTrace(tenant, traceId, this.#partitions) : route(tenant, traceId)
       const list = messagesByPartition.get(partition) ?? []
       list.push({ ...encodeRecord(tenant, traceId, trace.request), partition })
       messagesByPartition.set(partition, list)

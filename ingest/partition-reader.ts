@@ -1,29 +1,27 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import type { Clock, Timer } from '../common/clock.ts'
 import type { Logger } from '../common/logger.ts'
 import type { SplitTrace } from '../common/otlp/index.ts'
 import { rateLimitedWarn } from '../common/rate-limited-log.ts'
 import { ServiceBase } from '../common/service.ts'
 import type { LiveStoreIngestConfig } from './config.ts'
-import { partitionGroupId, pinnedPartitionAssigner } from './kafka/pinned-partition-assigner.ts'
-import type { IngestMetrics, RecordDropReason } from './metrics.ts'
-import { decodeRecord } from './record-format.ts'
+import { partitionGroupId } from './kafka/pinned-partition-assigner.ts'
+import type { IngestMetrics } from './metrics.ts'
+import { PartitionConsumer } from './partition-consumer.ts'
+import type { OffsetWatermarks, PartitionConsumerDeps } from './partition-consumer.ts'
 
-/** Where the reader learns what it may commit (store/watermarks.ts). */
-export interface OffsetWatermarks {
-  /** Every record of `partition` below `next` has been handed to the store. */
-  consumed (partition: number, next: bigint): void
-  /** The lowest offset of `partition` whose data is not durable yet (the offset to commit). */
-  watermark (partition: number): bigint | undefined
-}
+export type { OffsetWatermarks } from './partition-consumer.ts'
 
 export interface PartitionReaderDeps {
   /** The Kafka client (a getter: it exists only once the connection service started). */
   kafka: () => Kafka
   topic: string
-  /** The partitions to consume, resolved at start (owned ones, or all of the topic). */
+  /**
+   * The partitions consumed from start on (owned ones, or all of the topic). With a partition
+   * ring this is `async () => []`, and the ring drives the reader with `assign` / `revoke`.
+   */
   partitions: () => Promise<readonly number[]>
-  /** Offsets by record timestamp (ListOffsets), for the start-up lookback. */
+  /** Offsets by record timestamp (ListOffsets), for the lookback. */
   offsetsAt: (timestampMs: number) => Promise<Map<number, string>>
   /** The log end offsets, the catch-up target. */
   endOffsets: () => Promise<Map<number, string>>
@@ -37,40 +35,35 @@ export interface PartitionReaderDeps {
   watermarks: OffsetWatermarks
   /** True while the tenant holds too much in memory: consumption waits (backpressure). */
   mustWait: (tenant: string) => boolean
+  /** Called once `revoke` has stopped a partition's consumer (after its final commit); not on stop(). */
+  onRevoked?: (partition: number) => void | Promise<void>
   metrics: IngestMetrics
   clock: Clock
   logger: Logger
 }
 
-interface PartitionState {
-  partition: number
-  consumer: Consumer
-  group: string
-  /** Where consumption started, and the log end when it did (the catch-up target). */
-  start: bigint
-  endAtStart: bigint
-  next: bigint | undefined
-  committed: bigint | undefined
-}
-
-/** How far the start-up replay is (records), for readiness and the progress log. */
+/** How far the replay is (records), for readiness and the progress log. */
 export interface CatchUp { done: boolean, replayed: number, remaining: number, lastRecordLagMs: number | undefined }
+
+interface StartPoints { lookback: Map<number, string>, ends: Map<number, string> }
 
 const PROGRESS_LOG_MS = 5000
 
 /**
- * Consumes the partitions this node owns, each through its own consumer group with a pinned
- * assigner (ingest/kafka/pinned-partition-assigner.ts explains why), and hands every record to
- * the store. Undecodable and too-old records are dropped, counted and logged (rate-limited), and
- * their offsets still advance.
+ * Consumes the partitions this node owns, one PartitionConsumer each (partition-consumer.ts),
+ * and hands every record to the store. The partitions are either fixed at start
+ * (`deps.partitions`), or come and go with the partition ring through `assign` / `revoke`. Both
+ * are idempotent, and every start, stop, assign and revoke of one partition runs in one queue, in
+ * call order, so they never interleave; an `assign` before `start` is consumed from the start.
  *
- * What is committed (every `commit_interval`, after each batch when it is 0, and once more on
- * stop) is the store's durable watermark, not the consumed position: the first offset whose data
- * is not yet fsynced in the WAL. So a start resumes at the committed offset and replays exactly
- * what a crash could have lost from memory, bounded by a lookback of 2 × complete_block_timeout
- * as in Tempo; a node without local blocks of a partition replays the whole lookback (Tempo's
- * `forceFromLookback`). The replay's progress (records/s, remaining lag, ETA) is logged until it
- * reaches the log end seen at start.
+ * What is committed (every `commit_interval`, after each batch when it is 0, and once more when a
+ * partition stops) is the store's durable watermark, not the consumed position: the first offset
+ * whose data is not yet fsynced in the WAL. So a partition resumes at the committed offset and
+ * replays exactly what a crash could have lost from memory, bounded by a lookback of
+ * 2 × complete_block_timeout as in Tempo; without local data of the partition (no blocks on disk,
+ * and not consumed by this process before) it replays the whole lookback (Tempo's
+ * `forceFromLookback`). Each partition catches up to the log end seen when it started; the
+ * progress (records/s, remaining, ETA) is logged until every partition did.
  *
  * Backpressure: while the record's tenant holds more than `max_live_traces_bytes` in memory, the
  * partition waits in 1 s steps (heartbeating, so the group keeps it), as Tempo's poll loop does:
@@ -79,11 +72,19 @@ const PROGRESS_LOG_MS = 5000
 export class PartitionReader extends ServiceBase {
   readonly name = 'partition-reader'
   readonly #deps: PartitionReaderDeps
-  readonly #states: PartitionState[] = []
   readonly #warn: ReturnType<typeof rateLimitedWarn>
+  /** The partitions to consume: the static ones and every assigned one not revoked since. */
+  readonly #wanted = new Set<number>()
+  readonly #running = new Map<number, PartitionConsumer>()
+  /** Each partition's queue of start/stop steps (the tail, removed once idle). */
+  readonly #queues = new Map<number, Promise<void>>()
+  /** Partitions this process consumed and committed: the WAL holds their data below the commit. */
+  readonly #consumedHere = new Set<number>()
+  #consumerDeps: PartitionConsumerDeps | undefined
+  #stopping = false
+  #opening = 0
   #commitTimer: Timer | undefined
   #progressTimer: Timer | undefined
-  #partitions: readonly number[] = []
   #startedAtMs = 0
   #caughtUpAtMs: number | undefined
   #lastRecordMs: number | undefined
@@ -94,151 +95,171 @@ export class PartitionReader extends ServiceBase {
     this.#warn = rateLimitedWarn(deps.logger, deps.clock)
   }
 
+  /**
+   * Starts consuming `partition` (the ring assigned it); resolves once its consumer runs. Before
+   * `start` it is only noted (the start consumes it); after `stop` it does nothing.
+   */
+  assign (partition: number): Promise<void> {
+    this.#wanted.add(partition)
+    if (this.#consumerDeps === undefined || this.#stopping) return Promise.resolve()
+    return this.#enqueue(partition, () => this.#open(partition))
+  }
+
+  /** Stops consuming `partition` (final commit, group left, `onRevoked`); resolves once stopped. */
+  revoke (partition: number): Promise<void> {
+    this.#wanted.delete(partition)
+    return this.#enqueue(partition, () => this.#close(partition, true))
+  }
+
+  /** The partitions being consumed now, ascending. */
+  assigned (): number[] {
+    return [...this.#running.keys()].sort((a, b) => a - b)
+  }
+
   protected async doStart (signal: AbortSignal): Promise<void> {
-    const { topic, config, metrics } = this.#deps
+    const { topic, config, clock, logger } = this.#deps
     const kafka = this.#deps.kafka()
-    this.#partitions = await this.#deps.partitions()
-    this.#startedAtMs = this.#deps.clock.now()
-    const lookback = await this.#deps.offsetsAt(this.#startedAtMs - 2 * config.complete_block_timeout)
-    const ends = await this.#deps.endOffsets()
-    const starts: Record<number, string> = {}
-    for (const partition of this.#partitions) {
-      signal.throwIfAborted()
-      const group = partitionGroupId(config.consumer_group, partition)
-      const start = await this.#startOffset(partition, group, BigInt(lookback.get(partition) ?? '0'))
-      const consumer = kafka.consumer({ groupId: group, partitionAssigners: [pinnedPartitionAssigner(topic, partition)], maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: 50 * 1024 * 1024 })
-      const state: PartitionState = { partition, consumer, group, start, endAtStart: BigInt(ends.get(partition) ?? '0'), next: undefined, committed: undefined }
-      this.#states.push(state)
-      await consumer.connect()
-      await consumer.subscribe({ topic, fromBeginning: true })
-      await consumer.run({ autoCommit: false, eachBatch: (payload) => this.#onBatch(state, payload) })
-      consumer.seek({ topic, partition, offset: String(start) })
-      starts[partition] = String(start)
-      metrics.partitionOwned.set({ partition: String(partition), zone: config.consumer_group }, 1)
+    const statics = await this.#deps.partitions()
+    signal.throwIfAborted()
+    this.#startedAtMs = clock.now()
+    for (const p of statics) this.#wanted.add(p)
+    // From here on `assign` queues its own start; the ones before are started below.
+    this.#consumerDeps = {
+      kafka, topic, config, clock, logger,
+      consume: this.#deps.consume, watermarks: this.#deps.watermarks, mustWait: this.#deps.mustWait, metrics: this.#deps.metrics,
+      warn: this.#warn,
+      onRecord: (ts) => { this.#lastRecordMs = ts },
     }
-    if (config.commit_interval > 0) this.#commitTimer = this.#deps.clock.setInterval(() => { void this.#commitAll() }, config.commit_interval)
-    this.#deps.logger.info({ topic, partitions: this.#partitions, from: starts, records: this.catchUp().remaining }, 'consuming partitions')
-    this.#logProgress()
+    const first = [...this.#wanted].sort((a, b) => a - b)
+    if (first.length > 0) {
+      const at = await this.#startPoints()
+      for (const p of first) {
+        signal.throwIfAborted()
+        await this.#enqueue(p, () => this.#open(p, at))
+      }
+    }
+    if (config.commit_interval > 0) this.#commitTimer = clock.setInterval(() => { void this.#commitAll() }, config.commit_interval)
+    const from = Object.fromEntries([...this.#running.values()].map((c) => [c.partition, String(c.start)]))
+    logger.info({ topic, partitions: this.assigned(), from, records: this.catchUp().remaining }, 'consuming partitions')
+    this.#watchProgress()
+  }
+
+  protected async doStop (): Promise<void> {
+    this.#stopping = true
+    this.#progressTimer?.cancel()
+    this.#commitTimer?.cancel()
+    const partitions = new Set([...this.#running.keys(), ...this.#queues.keys()])
+    await Promise.all([...partitions].map((p) => this.#enqueue(p, () => this.#close(p, false))))
+  }
+
+  /**
+   * The replay's state: done once every partition to consume runs and reached the log end seen
+   * when it started (with no partition, done at once).
+   */
+  catchUp (): CatchUp {
+    let replayed = 0
+    let remaining = 0
+    for (const c of this.#running.values()) {
+      const p = c.progress()
+      replayed += p.replayed
+      remaining += p.remaining
+    }
+    const allRunning = [...this.#wanted].every((p) => this.#running.has(p))
+    const lastRecordLagMs = this.#lastRecordMs === undefined ? undefined : Math.max(0, this.#deps.clock.now() - this.#lastRecordMs)
+    return { done: remaining === 0 && this.#opening === 0 && allRunning, replayed, remaining, lastRecordLagMs }
+  }
+
+  /** Runs `step` after every step queued before for `partition`; a failed step fails only its caller. */
+  #enqueue (partition: number, step: () => Promise<void>): Promise<void> {
+    const run = (this.#queues.get(partition) ?? Promise.resolve()).then(step)
+    const tail = run.catch(() => undefined)
+    this.#queues.set(partition, tail)
+    void tail.then(() => { if (this.#queues.get(partition) === tail) this.#queues.delete(partition) })
+    return run
+  }
+
+  async #startPoints (): Promise<StartPoints> {
+    const lookback = await this.#deps.offsetsAt(this.#deps.clock.now() - 2 * this.#deps.config.complete_block_timeout)
+    return { lookback, ends: await this.#deps.endOffsets() }
+  }
+
+  /** Starts `partition`'s consumer unless it runs already, is no longer wanted, or the reader stops. */
+  async #open (partition: number, at?: StartPoints): Promise<void> {
+    const deps = this.#consumerDeps
+    if (deps === undefined || this.#stopping || !this.#wanted.has(partition) || this.#running.has(partition)) return
+    this.#opening++
+    try {
+      const points = at ?? await this.#startPoints()
+      const start = await this.#startOffset(partition, BigInt(points.lookback.get(partition) ?? '0'))
+      if (this.#stopping || !this.#wanted.has(partition)) return
+      const consumer = new PartitionConsumer(deps, partition, { ...start, target: BigInt(points.ends.get(partition) ?? '0') })
+      await consumer.open()
+      this.#running.set(partition, consumer)
+      if (at === undefined) this.#deps.logger.info({ partition, from: String(consumer.start), records: consumer.progress().remaining }, 'consuming partition')
+    } catch (err) {
+      // Not consumed: do not let it hold catch-up back (the ring's next assignment retries).
+      this.#wanted.delete(partition)
+      throw err
+    } finally {
+      this.#opening--
+    }
+    if (at === undefined) this.#watchProgress()
+  }
+
+  async #close (partition: number, revoked: boolean): Promise<void> {
+    const consumer = this.#running.get(partition)
+    if (consumer === undefined) return
+    this.#running.delete(partition)
+    await consumer.close()
+    if (consumer.committed !== undefined) this.#consumedHere.add(partition)
+    this.#deps.logger.info({ partition, committed: consumer.committed === undefined ? null : String(consumer.committed), revoked }, 'stopped consuming partition')
+    if (!revoked) return
+    try {
+      await this.#deps.onRevoked?.(partition)
+    } catch (err) {
+      this.#deps.logger.error({ err, partition }, 'onRevoked hook failed')
+    }
   }
 
   /**
    * Tempo's start offset: the committed offset (the durable watermark), but never older than the
    * lookback; the lookback alone when nothing was committed or no local data backs the commit.
    */
-  async #startOffset (partition: number, group: string, lookback: bigint): Promise<bigint> {
-    if (!this.#deps.hasLocalData(partition)) return lookback
-    const committed = (await this.#deps.committedOffsets(group)).get(partition)
-    if (committed === undefined || committed === '-1') return lookback
-    const c = BigInt(committed)
-    return c > lookback ? c : lookback
+  async #startOffset (partition: number, lookback: bigint): Promise<{ start: bigint, committed: bigint | undefined }> {
+    if (!this.#deps.hasLocalData(partition) && !this.#consumedHere.has(partition)) return { start: lookback, committed: undefined }
+    const offset = (await this.#deps.committedOffsets(partitionGroupId(this.#deps.config.consumer_group, partition))).get(partition)
+    if (offset === undefined || offset === '-1') return { start: lookback, committed: undefined }
+    const committed = BigInt(offset)
+    return { start: committed > lookback ? committed : lookback, committed }
   }
 
-  /** The start-up replay's state: done once every partition reached the log end seen at start. */
-  catchUp (): CatchUp {
-    let replayed = 0
-    let remaining = 0
-    for (const s of this.#states) {
-      const at = s.next ?? s.start
-      replayed += Number(at - s.start)
-      if (at < s.endAtStart) remaining += Number(s.endAtStart - at)
-    }
-    const lastRecordLagMs = this.#lastRecordMs === undefined ? undefined : Math.max(0, this.#deps.clock.now() - this.#lastRecordMs)
-    return { done: remaining === 0 && this.#states.length === this.#partitions.length, replayed, remaining, lastRecordLagMs }
+  async #commitAll (): Promise<void> {
+    await Promise.all([...this.#running.values()].map((c) => c.commit()))
   }
 
   /** Logs records/s, remaining lag and ETA every 5 s until the replay is done. */
-  #logProgress (): void {
+  #watchProgress (): void {
+    if (this.#progressTimer !== undefined || this.#stopping) return
     const { clock, logger, metrics } = this.#deps
-    let last = { at: clock.now(), replayed: 0 }
+    let last = { at: clock.now(), replayed: this.catchUp().replayed }
     const check = (): void => {
       const c = this.catchUp()
       const now = clock.now()
       if (c.done) {
         this.#progressTimer?.cancel()
+        this.#progressTimer = undefined
         if (this.#caughtUpAtMs === undefined) {
           this.#caughtUpAtMs = now
           metrics.catchUpSeconds.set((now - this.#startedAtMs) / 1000)
           logger.info({ records: c.replayed, seconds: (now - this.#startedAtMs) / 1000 }, 'caught up with the log end seen at start')
-        }
+        } else logger.info({ partitions: this.assigned(), records: c.replayed }, 'caught up with the log end seen at assignment')
         return
       }
-      const rate = (c.replayed - last.replayed) / Math.max(0.001, (now - last.at) / 1000)
+      const rate = Math.max(0, c.replayed - last.replayed) / Math.max(0.001, (now - last.at) / 1000)
       last = { at: now, replayed: c.replayed }
       logger.info({ replayed: c.replayed, remaining: c.remaining, recordsPerSecond: Math.round(rate), etaSeconds: rate > 0 ? Math.round(c.remaining / rate) : null }, 'replaying partitions')
     }
     this.#progressTimer = clock.setInterval(check, PROGRESS_LOG_MS)
     if (this.catchUp().done) check()
-  }
-
-  protected async doStop (): Promise<void> {
-    this.#progressTimer?.cancel()
-    this.#commitTimer?.cancel()
-    await this.#commitAll()
-    await Promise.all(this.#states.map(async (s) => {
-      await s.consumer.disconnect().catch((err: unknown) => this.#deps.logger.warn({ err, partition: s.partition }, 'consumer disconnect failed'))
-      this.#deps.metrics.partitionOwned.set({ partition: String(s.partition), zone: this.#deps.config.consumer_group }, 0)
-    }))
-  }
-
-  async #onBatch (state: PartitionState, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { metrics, clock, config } = this.#deps
-    const labels = { group: config.consumer_group, partition: String(state.partition) }
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break
-      const timestamp = Number(message.timestamp)
-      const record = decodeRecord(message.value, message.headers)
-      if (!('error' in record) && this.#deps.mustWait(record.tenant)) {
-        await this.#waitForMemory(record.tenant, heartbeat, isRunning)
-        if (!isRunning() || isStale()) break
-      }
-      const now = clock.now()
-      metrics.partitionLagSeconds.set(labels, Math.max(0, (now - timestamp) / 1000))
-      const offset = BigInt(message.offset)
-      if (timestamp < now - config.complete_block_timeout) this.#drop(record.tenant, 'too_old', state, message.offset, 'record is older than complete_block_timeout')
-      else if ('error' in record) this.#drop(record.tenant, 'decoding_failed', state, message.offset, record.message)
-      else {
-        this.#deps.consume(record.tenant, record.traces, timestamp, { partition: state.partition, offset })
-        metrics.recordsProcessed.inc({ tenant: record.tenant })
-      }
-      this.#lastRecordMs = timestamp
-      state.next = offset + 1n
-      this.#deps.watermarks.consumed(state.partition, state.next)
-      resolveOffset(message.offset)
-    }
-    if (state.next !== undefined) metrics.partitionLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - (state.committed ?? state.next))))
-    await heartbeat()
-    if (config.commit_interval === 0) await this.#commit(state)
-  }
-
-  /** Backpressure: waits in 1 s steps while the tenant is over its memory limit. */
-  async #waitForMemory (tenant: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
-    const { clock, metrics, logger } = this.#deps
-    this.#warn('backpressure', { tenant }, 'tenant is over live_store.max_live_traces_bytes: consumption waits for the flush')
-    while (isRunning() && this.#deps.mustWait(tenant)) {
-      await clock.sleep(1000)
-      metrics.backPressureSeconds.inc({ reason: 'waiting_for_live_traces' })
-      await heartbeat().catch((err: unknown) => logger.debug({ err }, 'heartbeat during backpressure failed'))
-    }
-  }
-
-  #drop (tenant: string, reason: RecordDropReason, state: PartitionState, offset: string, why: string): void {
-    this.#deps.metrics.recordsDropped.inc({ tenant, reason })
-    this.#warn(reason, { tenant, partition: state.partition, offset }, `dropping record: ${why}`)
-  }
-
-  async #commitAll (): Promise<void> {
-    await Promise.all(this.#states.map((s) => this.#commit(s)))
-  }
-
-  async #commit (state: PartitionState): Promise<void> {
-    const next = this.#deps.watermarks.watermark(state.partition)
-    if (next === undefined || (state.committed !== undefined && next <= state.committed)) return
-    try {
-      await state.consumer.commitOffsets([{ topic: this.#deps.topic, partition: state.partition, offset: String(next) }])
-      state.committed = next
-    } catch (err) {
-      // A rebalance (e.g. a standby joined) can refuse the commit; the next one retries.
-      this.#deps.logger.warn({ err, partition: state.partition }, 'offset commit failed')
-    }
   }
 }

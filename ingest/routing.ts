@@ -1,7 +1,7 @@
 /**
- * Which partition a trace goes to: FNV-1a (32-bit) of tenant ‖ trace id, modulo the partition
- * count, so every span of a trace lands in one partition. This is the one routing function; the
- * ring issue replaces the modulo with "the first active partition on the ring".
+ * Which partition a trace goes to without a partition ring (a single node): FNV-1a (32-bit) of
+ * tenant ‖ trace id, modulo the partition count, so every span of a trace lands in one partition.
+ * With a ring the distributor routes by its tokens instead (ring-routing.ts).
  */
 export function partitionForTrace (tenant: string, traceId: Buffer, partitions: number): number {
   let h = 0x811c9dc5

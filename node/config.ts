@@ -8,6 +8,7 @@ import { distributorSchema, kafkaSchema, liveStoreIngestSchema, validateKafkaCon
 import { querySchema, validateQueryConfig } from '../query/config.ts'
 import { liveTracesSchema, overridesSchema, validateLiveTracesConfig, validateOverridesConfig } from '../store/config.ts'
 import { blockLifecycleSchema, validateBlockLifecycleConfig } from '../wal/config.ts'
+import { memberlistSchema, partitionRingSchema, ringIdentitySchema, validateRingConfig } from '../ring/config.ts'
 import { serverSchema } from './server-config.ts'
 
 /**
@@ -19,7 +20,14 @@ export const configSchema = {
   server: serverSchema,
   distributor: distributorSchema,
   kafka: kafkaSchema,
-  live_store: { ...liveStoreIngestSchema, ...liveTracesSchema, ...blockLifecycleSchema },
+  live_store: {
+    ...liveStoreIngestSchema,
+    instance_zone: ringIdentitySchema.instance_zone,
+    ...liveTracesSchema,
+    ...blockLifecycleSchema,
+    partition_ring: partitionRingSchema,
+  },
+  memberlist: memberlistSchema,
   overrides: overridesSchema,
   broker: brokerSchema,
 } as const satisfies Schema
@@ -109,6 +117,9 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
     ...validateKafkaConfig(typed.kafka),
     ...validateLiveStoreIngestConfig(typed.live_store),
     ...validateLiveTracesConfig(typed.live_store),
+    ...validateRingConfig({ ...typed.memberlist, ...typed.live_store.partition_ring, instance_id: typed.live_store.instance_id, instance_zone: typed.live_store.instance_zone, partitions: [] }, 'live_store.partition_ring')
+      .map((i) => ({ ...i, key: i.key.replace(/^live_store\.partition_ring\.(tombstone_horizon|anti_entropy_interval|max_clock_skew|join_members)/, 'memberlist.$1') })),
+    ...(typed.memberlist.enabled && typed.live_store.instance_id === '' ? [{ key: 'live_store.instance_id', message: 'must be set when memberlist.enabled (the node\'s id in the ring)' }] : []),
     ...validateBlockLifecycleConfig(typed.live_store),
     ...validateOverridesConfig(typed.overrides),
     ...validateBrokerConfig(typed.broker),

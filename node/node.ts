@@ -1,3 +1,4 @@
+import { Hono } from 'hono'
 import type { Registry } from 'prom-client'
 import type { Clock } from '../common/clock.ts'
 import type { Logger } from '../common/logger.ts'
@@ -8,6 +9,8 @@ import { KafkaConnection } from '../ingest/kafka/connection.ts'
 import { createIngestMetrics } from '../ingest/metrics.ts'
 import { createOtlpHttpApp } from '../ingest/otlp-http/app.ts'
 import { PartitionReader } from '../ingest/partition-reader.ts'
+import { RingRouting } from '../ingest/ring-routing.ts'
+import { partitionTokens } from '../ring/tokens.ts'
 import { createQueryApp } from '../query/app.ts'
 import { TraceFlusher } from '../store/flusher.ts'
 import { TraceStore } from '../store/store.ts'
@@ -15,6 +18,8 @@ import { BlockStore } from '../wal/block-store.ts'
 import { workerBlockEncoder } from '../wal/encoder.ts'
 import { buildInfo } from './build-info.ts'
 import { watchCatchUp } from './catch-up.ts'
+import { ClusterMembership } from './cluster.ts'
+import { createRingHttpApp } from './ring-http.ts'
 import { EmbeddedBroker, registryWithBroker } from './embedded-broker.ts'
 import type { NodeConfig } from './config.ts'
 import { HttpService } from './http-service.ts'
@@ -40,6 +45,8 @@ export interface LiveStoreNode {
   readonly blocks: BlockStore
   readonly reader: PartitionReader
   readonly flusher: TraceFlusher
+  /** The gossip cluster membership, when `memberlist.enabled`. */
+  readonly cluster: ClusterMembership | undefined
   readonly distributor: Distributor
   readonly api: HttpService
   readonly otlpHttp: HttpService
@@ -68,6 +75,7 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     logger: logger.child({ component: 'kafka' }),
   })
   const ls = config.live_store
+  const ringMode = config.memberlist.enabled
   const encoder = workerBlockEncoder(ls.complete_block_concurrency)
   const encoderService: Service = { name: 'block-encoder', state: 'running', start: async () => {}, stop: () => encoder.close() }
   const blocks = new BlockStore({ root: ls.wal.path, config: ls, clock, logger: logger.child({ component: 'blocks' }), registry, encoder })
@@ -75,12 +83,15 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
   const reader = new PartitionReader({
     kafka: () => kafka.kafka,
     topic: config.kafka.topic,
-    partitions: async () => ownedPartitions(ls) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
+    // With the ring, partitions come and go with ownership (ClusterMembership drives assign/revoke).
+    partitions: ringMode ? async () => [] : async () => ownedPartitions(ls) ?? Array.from({ length: await kafka.partitionCount() }, (_, p) => p),
     offsetsAt: (ts) => kafka.offsetsAt(ts),
     endOffsets: () => kafka.endOffsets(),
     committedOffsets: (group) => kafka.committedOffsets(group),
     hasLocalData: (p) => blocks.loadReport().partitionsWithData.has(p),
-    config: ls,
+    // One offset store per zone (Tempo: the group is the instance id minus its `-N`, per zone):
+    // each zone consumes every partition; within a zone, the group fences a standby.
+    config: ls.instance_zone === '' ? ls : { ...ls, consumer_group: `${ls.consumer_group}-${ls.instance_zone}` },
     consume: (tenant, traces, ts, source) => { store.pushTraces(tenant, traces, ts, source) },
     watermarks: store.watermarks,
     mustWait: (tenant) => ls.max_live_traces_bytes > 0 && (store.instance(tenant)?.liveBytes ?? 0) >= ls.max_live_traces_bytes,
@@ -89,10 +100,14 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     logger: logger.child({ component: 'partition-reader' }),
   })
   const flusher = new TraceFlusher({ store, blocks, config: ls, clock, logger: logger.child({ component: 'flusher' }) })
+  const cluster = ringMode ? new ClusterMembership({ config, clock, logger: logger.child({ component: 'cluster' }), registry, consumer: reader }) : undefined
+  // Writes go to active partitions by ring token (Tempo's scheme); without a ring, by modulo.
+  const routing = cluster === undefined ? undefined : new RingRouting({ activePartitions: () => cluster.activePartitions(), tokensOf: (p) => partitionTokens(p) })
   const distributor = new Distributor({
     kafka: () => kafka.kafka,
     topic: config.kafka.topic,
     partitionCount: () => kafka.partitionCount(),
+    ...(routing === undefined ? {} : { route: routing.route }),
     config: config.distributor,
     metrics: ingestMetrics,
     clock,
@@ -100,7 +115,10 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
   })
   const api = new HttpService({
     name: 'query-api',
-    app: createQueryApp({ store, readiness, registry: broker === undefined ? registry : registryWithBroker(registry, broker), logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
+    app: withRingRoutes(
+      createQueryApp({ store, readiness, registry: broker === undefined ? registry : registryWithBroker(registry, broker), logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
+      cluster === undefined ? undefined : createRingHttpApp({ cluster, clock, readiness, registry, logger: logger.child({ component: 'ring-http' }) }),
+    ),
     host: config.server.http_listen_address,
     port: config.server.http_listen_port,
     logger,
@@ -112,11 +130,14 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     port: config.distributor.otlp_http_listen_port,
     logger,
   })
-  const services: Service[] = [...(broker === undefined ? [] : [broker]), kafka, encoderService, blocks, reader, flusher, distributor, api, otlpHttp]
+  // The cluster starts before the reader (partitions assigned meanwhile are opened by its start,
+  // so the start-up catch-up covers them) and stops after it: the reader's last commits land
+  // before the ownership is given up, so a standby never consumes at the same time.
+  const services: Service[] = [...(broker === undefined ? [] : [broker]), kafka, encoderService, blocks, ...(cluster === undefined ? [] : [cluster]), reader, flusher, distributor, api, otlpHttp]
   const runner = new ServiceRunner(services, logger)
   let catchUp: { cancel: () => void } | undefined
   return {
-    runner, readiness, broker, kafka, store, blocks, reader, flusher, distributor, api, otlpHttp,
+    runner, readiness, broker, kafka, store, blocks, reader, flusher, cluster, distributor, api, otlpHttp,
     async start (signal) {
       readiness.set('starting', 'live-store is starting')
       await runner.start(signal)
@@ -130,4 +151,14 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
       await runner.stop()
     },
   }
+}
+
+/** The ring's status and downscale routes (when clustered) in front of the query API. */
+function withRingRoutes (query: Hono, ring: Hono | undefined): Hono {
+  if (ring === undefined) return query
+  const app = new Hono()
+  app.notFound((c) => c.text('404 page not found\n', 404))
+  app.route('/', ring)
+  app.route('/', query)
+  return app
 }

@@ -31,6 +31,7 @@ export async function startNode (flags: Record<string, string> = {}, dataDir?: s
       'broker.port': '0',
       'broker.data_dir': join(dir.path, 'broker'),
       'live_store.wal.path': join(dir.path, 'wal'),
+      'memberlist.data_dir': join(dir.path, 'memberlist'),
       'server.http_listen_address': '127.0.0.1',
       'server.http_listen_port': '0',
       'distributor.otlp_http_listen_address': '127.0.0.1',
