@@ -11,12 +11,13 @@ import { RingReplica } from '../ring/gossip.ts'
 import { RingEvents } from '../ring/events.ts'
 import { createRingMetrics } from '../ring/metrics.ts'
 import type { RingMetrics } from '../ring/metrics.ts'
+import { consumerCandidates } from '../ring/ownership.ts'
 import { getMember, isHealthy, listPartitions, ownersOf } from '../ring/read.ts'
 import type { RingState } from '../ring/model.ts'
 import type { RingConfig } from '../ring/config.ts'
 import { peerIdOf } from '../ring/gossip-validate.ts'
 import { splitChannels } from '../ring/transport/channels.ts'
-import type { QueryChannel } from '../ring/transport/channels.ts'
+import type { QueryChannel, RequestHandler } from '../ring/transport/channels.ts'
 import { createLibp2pTransport } from '../ring/transport/libp2p.ts'
 import { parseClusterKey } from '../ring/transport/psk.ts'
 import type { GossipTransport } from '../ring/transport/types.ts'
@@ -38,6 +39,8 @@ export interface ClusterDeps {
   random?: Random
   /** A transport to use instead of libp2p (tests, the simulator). */
   transport?: GossipTransport
+  /** Answers other nodes' internal queries (registered before the transport listens). */
+  serveQueries?: RequestHandler
 }
 
 /** One owner of a partition as a query sees it. */
@@ -121,6 +124,7 @@ export class ClusterMembership extends ServiceBase {
     const { ring: transport, query } = splitChannels(raw)
     this.#transport = transport
     this.#query = query
+    if (this.#deps.serveQueries !== undefined) query.serve(this.#deps.serveQueries)
     const replica = new RingReplica({ nodeId: this.ring.instance_id, transport, clock, random, config: this.ring, events: this.events, logger: logger.child({ component: 'ring' }), metrics: this.metrics })
     this.#replica = replica
     this.#offs.push(
@@ -164,17 +168,25 @@ export class ClusterMembership extends ServiceBase {
   /**
    * The owners of `partition` with their health: a member heartbeat fresher than
    * `heartbeat_timeout`, or a live connection to it (ownership and liveness are separate).
+   * Within a zone the consumer comes first (ring/ownership.ts order): a standby holds no recent
+   * data, so a query asks it only after the consumer.
    */
   ownersOf (partition: number): OwnerView[] {
     const s = this.ringState()
     if (s === undefined) return []
     const now = this.#deps.clock.now()
     const connected = new Set(this.#transport?.peers() ?? [])
-    return ownersOf(s, partition).map((o) => {
-      const peer = this.peerOf(o.ownerId)
-      const healthy = o.ownerId === this.ring.instance_id || isHealthy(s, o.ownerId, now, this.ring.heartbeat_timeout) || (peer !== undefined && connected.has(peer))
-      return { nodeId: o.ownerId, zone: o.zone, healthy }
-    })
+    const rank = new Map<string, number>()
+    for (const zone of new Set(ownersOf(s, partition).map((o) => o.zone))) {
+      consumerCandidates(s, partition, zone, { now, heartbeatTimeoutMs: this.ring.heartbeat_timeout }).forEach((o, i) => rank.set(o.ownerId, i))
+    }
+    return ownersOf(s, partition)
+      .map((o) => {
+        const peer = this.peerOf(o.ownerId)
+        const healthy = o.ownerId === this.ring.instance_id || isHealthy(s, o.ownerId, now, this.ring.heartbeat_timeout) || (peer !== undefined && connected.has(peer))
+        return { nodeId: o.ownerId, zone: o.zone, healthy }
+      })
+      .sort((a, b) => (rank.get(a.nodeId) ?? Infinity) - (rank.get(b.nodeId) ?? Infinity))
   }
 
   /** The libp2p peer id of a member (from the `/p2p/…` of its advertised addresses). */

@@ -12,6 +12,9 @@ import { PartitionReader } from '../ingest/partition-reader.ts'
 import { RingRouting } from '../ingest/ring-routing.ts'
 import { partitionTokens } from '../ring/tokens.ts'
 import { createQueryApp } from '../query/app.ts'
+import { ClusterTraceFinder, createInternalQueryHandler, createLocalTraceLookup } from '../query/cluster/index.ts'
+import { resolvePreferredZone } from '../query/config.ts'
+import { UnavailableError } from '../common/errors.ts'
 import { TraceFlusher } from '../store/flusher.ts'
 import { TraceStore } from '../store/store.ts'
 import { BlockStore } from '../wal/block-store.ts'
@@ -100,7 +103,10 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     logger: logger.child({ component: 'partition-reader' }),
   })
   const flusher = new TraceFlusher({ store, blocks, config: ls, clock, logger: logger.child({ component: 'flusher' }) })
-  const cluster = ringMode ? new ClusterMembership({ config, clock, logger: logger.child({ component: 'cluster' }), registry, consumer: reader }) : undefined
+  const cluster = ringMode
+    ? new ClusterMembership({ config, clock, logger: logger.child({ component: 'cluster' }), registry, consumer: reader, serveQueries: createInternalQueryHandler({ finder: store, readiness }) })
+    : undefined
+  const clusterFinder = cluster === undefined ? undefined : clusterTraceFinder(cluster, store, readiness, config, clock)
   // Writes go to active partitions by ring token (Tempo's scheme); without a ring, by modulo.
   const routing = cluster === undefined ? undefined : new RingRouting({ activePartitions: () => cluster.activePartitions(), tokensOf: (p) => partitionTokens(p) })
   const distributor = new Distributor({
@@ -116,7 +122,7 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
   const api = new HttpService({
     name: 'query-api',
     app: withRingRoutes(
-      createQueryApp({ store, readiness, registry: broker === undefined ? registry : registryWithBroker(registry, broker), logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
+      createQueryApp({ store, ...(clusterFinder === undefined ? {} : { cluster: clusterFinder }), readiness, registry: broker === undefined ? registry : registryWithBroker(registry, broker), logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
       cluster === undefined ? undefined : createRingHttpApp({ cluster, clock, readiness, registry, logger: logger.child({ component: 'ring-http' }) }),
     ),
     host: config.server.http_listen_address,
@@ -151,6 +157,33 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
       await runner.stop()
     },
   }
+}
+
+/**
+ * Trace by id for the whole cluster: one owner per partition, own zone first, hedged to the
+ * other zone after `query.hedge_after` (query/cluster/fanout.ts); this node answers its own
+ * partitions locally, the others over the cluster's query channel.
+ */
+function clusterTraceFinder (cluster: ClusterMembership, store: TraceStore, readiness: NodeReadiness, config: NodeConfig, clock: Clock): ClusterTraceFinder {
+  const selfId = config.live_store.instance_id
+  return new ClusterTraceFinder({
+    view: {
+      selfId,
+      preferredZone: resolvePreferredZone(config.query, config.live_store.instance_zone),
+      partitions: () => cluster.queryPartitions(),
+      // A peer still replaying says so in its answer; only this node's own state is known here.
+      owners: (p) => cluster.ownersOf(p).map((o) => ({ ...o, catchingUp: o.nodeId === selfId && readiness.state() === 'catching-up' })),
+    },
+    ask: async (nodeId, request, signal) => {
+      const peer = cluster.peerOf(nodeId)
+      if (peer === undefined) throw new UnavailableError(`no address known for ${nodeId}`)
+      return await cluster.query.ask(peer, request, { signal })
+    },
+    local: createLocalTraceLookup({ finder: store, readiness }),
+    clock,
+    hedgeAfterMs: config.query.hedge_after,
+    timeoutMs: config.query.trace_by_id_timeout,
+  })
 }
 
 /** The ring's status and downscale routes (when clustered) in front of the query API. */

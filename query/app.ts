@@ -11,17 +11,24 @@ import type { Readiness } from '../common/readiness.ts'
 import { combineTraces } from '../common/otlp/combine.ts'
 import { normalizeApiPrefix } from './config.ts'
 import type { QueryConfig } from './config.ts'
-import { parseTraceByIdParams } from './params.ts'
+import { describeMissing, PartitionUnavailableError } from './cluster/errors.ts'
+import type { ClusterFinder } from './cluster/types.ts'
+import { parsePartialParam, parseTraceByIdParams } from './params.ts'
 import type { QueryMode } from './params.ts'
-import { traceByIdV2Json, traceByIdV2Proto, traceV1Json, traceV1Proto } from './render.ts'
+import { headerValue, traceByIdV2Json, traceByIdV2Proto, traceV1Json, traceV1Proto } from './render.ts'
 import { tenantMiddleware } from './tenant.ts'
 import type { QueryEnv } from './tenant.ts'
 import { parseTraceId } from './trace-id.ts'
 
-/** Set on query answers that may be incomplete (the node is catching up); the value says why. */
+/**
+ * Set on query answers that may be incomplete (the node, or an owner that answered, is catching
+ * up; or partitions are missing in partial mode); the value says why.
+ */
 export const PARTIAL_HEADER = 'X-Livestore-Partial'
+/** Set on partial answers (`?partial=true`): the partitions no owner answered for, e.g. `3,5`. */
+export const MISSING_PARTITIONS_HEADER = 'X-Livestore-Missing-Partitions'
 
-/** Where traces are read from: the local store now, the cluster fan-out later. */
+/** Where a single node reads traces from: its own store (memory and blocks). */
 export interface TraceFinder {
   findTraceById (tenant: string, traceId: Buffer): TracesData | null | Promise<TracesData | null>
 }
@@ -36,7 +43,14 @@ export interface BuildInfo {
 }
 
 export interface QueryAppOptions {
+  /** This node's store; every query reads it when there is no `cluster`. */
   store: TraceFinder
+  /**
+   * The cluster fan-out (query/cluster/): when given, trace-by-id asks one owner per partition
+   * of the ring instead of reading `store`, and missing partitions fail the query (500) unless
+   * partial results are asked for (`?partial=true` or `query.partial_results`).
+   */
+  cluster?: ClusterFinder
   readiness: Readiness
   /** What `/metrics` serves: the node's registry, or one that also gathers worker threads'. */
   registry: Pick<Registry, 'metrics' | 'contentType'>
@@ -60,7 +74,7 @@ const COMPRESSIBLE = /^(text\/|application\/(json|protobuf)|application\/openmet
  * through the one `onError`, which takes the status from `httpStatusOf`.
  */
 export function createQueryApp (opts: QueryAppOptions): Hono {
-  const { store, readiness, registry, logger, buildInfo } = opts
+  const { store, cluster, readiness, registry, logger, buildInfo } = opts
   const app = new Hono()
   app.use(compress({ contentTypeFilter: COMPRESSIBLE }))
 
@@ -74,20 +88,36 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
   app.notFound((c) => c.text('404 page not found\n', 404))
 
   // A node catching up after a start serves what it has (its blocks and what it replayed so
-  // far), marking answers as possibly incomplete; /ready still says it is not ready.
+  // far), marking answers as possibly incomplete; /ready still says it is not ready. In cluster
+  // mode the answer comes from the partitions' owners, and the fan-out says whether it is
+  // incomplete (this node is asked only when no ready owner answers).
   const ready: MiddlewareHandler<QueryEnv> = async function ready (c, next) {
-    if (readiness.state() === 'catching-up') c.header(PARTIAL_HEADER, readiness.reason())
-    else checkReady(readiness)
+    if (readiness.state() === 'catching-up') {
+      if (cluster === undefined) c.header(PARTIAL_HEADER, readiness.reason())
+    } else checkReady(readiness)
     await next()
   }
   const tenant = tenantMiddleware({ multitenancyEnabled: opts.config.multitenancy_enabled })
 
-  const find = async (c: Context<QueryEnv>): Promise<TracesData | null> => {
+  const find = async (c: Context<QueryEnv>): Promise<Found> => {
     const traceId = parseTraceId(c.req.param('traceId'))
     const { mode } = parseTraceByIdParams((name) => c.req.query(name))
-    if (!readsLiveTraces(mode)) return null
-    const parts = await Promise.all(c.get('tenants').map((t) => store.findTraceById(t, traceId)))
-    return combineTraces(parts)
+    const partial = parsePartialParam(c.req.query('partial'), opts.config.query.partial_results)
+    if (cluster === undefined) {
+      const partialReason = readiness.state() === 'catching-up' ? readiness.reason() : undefined
+      if (!readsLiveTraces(mode)) return { trace: null, partialReason, missingPartitions: [] }
+      const parts = await Promise.all(c.get('tenants').map((t) => store.findTraceById(t, traceId)))
+      return { trace: combineTraces(parts), partialReason, missingPartitions: [] }
+    }
+    if (!readsLiveTraces(mode)) return { trace: null, partialReason: undefined, missingPartitions: [] }
+    const result = await cluster.findTraceById(c.get('tenants'), traceId, { signal: c.req.raw.signal })
+    if (result.missing.length > 0 && !partial) throw new PartitionUnavailableError(result.missing)
+    const notes = result.missing.length === 0 ? result.incomplete : [describeMissing(result.missing), ...result.incomplete]
+    const partialReason = notes.length === 0 ? undefined : notes.join('; ')
+    const missingPartitions = result.missing.map((m) => m.partition)
+    if (partialReason !== undefined) c.header(PARTIAL_HEADER, headerValue(partialReason))
+    if (missingPartitions.length > 0) c.header(MISSING_PARTITIONS_HEADER, missingPartitions.join(','))
+    return { trace: result.trace, partialReason, missingPartitions }
   }
 
   const api = new Hono<QueryEnv>()
@@ -103,7 +133,7 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
 
   // The bare paths (with or without a trailing slash) answer Tempo's "please provide a traceID".
   api.on('GET', ['/api/traces/:traceId?', '/api/traces/'], ready, tenant, async (c) => {
-    const trace = await find(c)
+    const { trace } = await find(c)
     if (trace === null) throw new NotFoundError('')
     return wantsProtobuf(c.req.header('accept'))
       ? c.body(new Uint8Array(traceV1Proto(trace)), 200, { 'content-type': PROTOBUF_TYPE })
@@ -111,10 +141,10 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
   })
 
   api.on('GET', ['/api/v2/traces/:traceId?', '/api/v2/traces/'], ready, tenant, async (c) => {
-    const trace = await find(c)
+    const { trace, partialReason, missingPartitions } = await find(c)
     return wantsProtobuf(c.req.header('accept'))
-      ? c.body(new Uint8Array(traceByIdV2Proto(trace)), 200, { 'content-type': PROTOBUF_TYPE })
-      : c.body(traceByIdV2Json(trace, readiness.state() === 'catching-up' ? readiness.reason() : undefined), 200, { 'content-type': JSON_TYPE })
+      ? c.body(new Uint8Array(traceByIdV2Proto(trace, partialReason)), 200, { 'content-type': PROTOBUF_TYPE })
+      : c.body(traceByIdV2Json(trace, partialReason, missingPartitions), 200, { 'content-type': JSON_TYPE })
   })
 
   app.route(normalizeApiPrefix(opts.config.http_api_prefix), api)
@@ -129,6 +159,13 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
     return c.text(toYaml(opts.statusConfig))
   })
   return app
+}
+
+/** A trace-by-id answer and why it may be incomplete (undefined: complete). */
+interface Found {
+  trace: TracesData | null
+  partialReason: string | undefined
+  missingPartitions: number[]
 }
 
 function checkReady (readiness: Readiness): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { InvalidArgumentError } from '../common/errors.ts'
-import { parseTraceByIdParams } from './params.ts'
+import { parsePartialParam, parseTraceByIdParams } from './params.ts'
 
 const parse = (q: Record<string, string>) => parseTraceByIdParams((n) => q[n])
 
@@ -44,4 +44,20 @@ describe('parseTraceByIdParams (Tempo ValidateAndSanitizeRequest)', () => {
       assert.throws(() => parse(q), (err: unknown) => err instanceof InvalidArgumentError && err.message === message)
     })
   }
+})
+
+describe('parsePartialParam', () => {
+  it('takes the configured default when absent or empty', () => {
+    assert.equal(parsePartialParam(undefined, false), false)
+    assert.equal(parsePartialParam('', true), true)
+  })
+
+  it('accepts Go strconv.ParseBool forms', () => {
+    for (const t of ['1', 't', 'T', 'TRUE', 'true', 'True']) assert.equal(parsePartialParam(t, false), true, t)
+    for (const f of ['0', 'f', 'F', 'FALSE', 'false', 'False']) assert.equal(parsePartialParam(f, true), false, f)
+  })
+
+  it('refuses anything else with a 400', () => {
+    assert.throws(() => parsePartialParam('yes', false), (e: unknown) => e instanceof InvalidArgumentError && e.message === 'invalid partial: strconv.ParseBool: parsing "yes": invalid syntax')
+  })
 })

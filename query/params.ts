@@ -46,6 +46,18 @@ export function parseTraceByIdParams (query: (name: string) => string | undefine
   return params
 }
 
+/**
+ * `?partial=` (difference (d) in tempo-behaviour.md): whether missing partitions give a partial
+ * answer instead of a 500. Absent or empty → the configured default (`query.partial_results`);
+ * otherwise Go's `strconv.ParseBool` forms, anything else is a 400.
+ */
+export function parsePartialParam (text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined || text === '') return fallback
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false
+  throw new InvalidArgumentError(`invalid partial: strconv.ParseBool: parsing ${goQuote(text)}: invalid syntax`)
+}
+
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
