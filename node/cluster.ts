@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Registry } from 'prom-client'
 import type { Clock } from '../common/clock.ts'
-import { ConfigError, NotReadyError } from '../common/errors.ts'
+import { ConfigError, NotReadyError, UnavailableError } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
 import type { Random } from '../common/random.ts'
 import { ServiceBase } from '../common/service.ts'
@@ -194,6 +194,24 @@ export class ClusterMembership extends ServiceBase {
     const s = this.ringState()
     const m = s === undefined ? undefined : getMember(s, nodeId)
     return m === undefined ? undefined : peerIdOf(m.addresses)
+  }
+
+  /**
+   * Sends an internal query to a member, dialing it first when there is no connection yet (a
+   * restarted peer the member dialer has not reached again, say).
+   */
+  async ask (nodeId: string, request: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    const s = this.ringState()
+    const member = s === undefined ? undefined : getMember(s, nodeId)
+    const peer = member === undefined ? undefined : peerIdOf(member.addresses)
+    if (member === undefined || peer === undefined) throw new UnavailableError(`no address known for ${nodeId}`)
+    const transport = this.#transport
+    if (transport === undefined) throw new NotReadyError('the cluster membership is not started')
+    if (!transport.peers().includes(peer)) {
+      const address = member.addresses.find((a) => a.includes(`/p2p/${peer}`)) ?? member.addresses[0]
+      if (address !== undefined) await transport.dial(address, { signal })
+    }
+    return await this.query.ask(peer, request, { signal })
   }
 
   /** Active partition ids, for write routing. */

@@ -14,7 +14,6 @@ import { partitionTokens } from '../ring/tokens.ts'
 import { createQueryApp } from '../query/app.ts'
 import { ClusterTraceFinder, createInternalQueryHandler, createLocalTraceLookup } from '../query/cluster/index.ts'
 import { resolvePreferredZone } from '../query/config.ts'
-import { UnavailableError } from '../common/errors.ts'
 import { TraceFlusher } from '../store/flusher.ts'
 import { TraceStore } from '../store/store.ts'
 import { BlockStore } from '../wal/block-store.ts'
@@ -174,11 +173,7 @@ function clusterTraceFinder (cluster: ClusterMembership, store: TraceStore, read
       // A peer still replaying says so in its answer; only this node's own state is known here.
       owners: (p) => cluster.ownersOf(p).map((o) => ({ ...o, catchingUp: o.nodeId === selfId && readiness.state() === 'catching-up' })),
     },
-    ask: async (nodeId, request, signal) => {
-      const peer = cluster.peerOf(nodeId)
-      if (peer === undefined) throw new UnavailableError(`no address known for ${nodeId}`)
-      return await cluster.query.ask(peer, request, { signal })
-    },
+    ask: (nodeId, request, signal) => cluster.ask(nodeId, request, signal),
     local: createLocalTraceLookup({ finder: store, readiness }),
     clock,
     hedgeAfterMs: config.query.hedge_after,

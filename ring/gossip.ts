@@ -62,6 +62,9 @@ export interface RingReplicaDeps {
   requestTimeoutMs?: number
 }
 
+/** How long after a new connection its push/pull runs (see doStart). */
+const PEER_UP_SYNC_DELAY_MS = 500
+
 export class RingReplica extends ServiceBase {
   readonly name = 'ring-gossip'
   readonly nodeId: string
@@ -81,6 +84,7 @@ export class RingReplica extends ServiceBase {
   #isSynced = false
   #open = false
   #antiEntropyTimer: Timer | undefined
+  readonly #peerTimers = new Set<Timer>()
   #gcTimer: Timer | undefined
 
   constructor (deps: RingReplicaDeps) {
@@ -193,6 +197,15 @@ export class RingReplica extends ServiceBase {
     this.#open = true
     this.#unsubscribe.push(transport.onMessage((from, bytes) => this.#onDelta(from, bytes)))
     transport.handleRequest((from, bytes) => this.#onFullRequest(from, bytes))
+    // memberlist pushes/pulls with every node that joins; we do it with every new connection,
+    // a moment after it opens, once gossipsub has exchanged subscriptions: deltas published
+    // before the new peer was subscribed never reached it, and would otherwise wait for
+    // anti-entropy (30 s) — long enough to hold a partition's promotion back.
+    this.#unsubscribe.push(transport.onPeer((e) => {
+      if (e.type !== 'up') return
+      const t = clock.setTimeout(() => { this.#peerTimers.delete(t); if (this.#open) void this.pull(e.peer) }, PEER_UP_SYNC_DELAY_MS)
+      this.#peerTimers.add(t)
+    }))
     const joined = await joinCluster(transport, config.join_members, this.#deps.random, (peer, sig) => this.pull(peer, sig), signal)
     this.#deps.logger?.info({ joined, peers: transport.peers().length }, joined ? 'ring synced from a peer' : 'ring starting alone')
     this.#isSynced = true
@@ -204,6 +217,8 @@ export class RingReplica extends ServiceBase {
 
   protected async doStop (): Promise<void> {
     this.#antiEntropyTimer?.cancel()
+    for (const t of this.#peerTimers) t.cancel()
+    this.#peerTimers.clear()
     this.#gcTimer?.cancel()
     await this.idle()
     // A published delta is fire-and-forget and may still be in flight when the transport stops
