@@ -9,6 +9,9 @@ import { configReference } from './config-reference.ts'
 import { runGenCommand, runTraceCommand } from './client-commands.ts'
 import type { GenOptions } from './client-commands.ts'
 import { runBrokerProcess, runNodeProcess } from './process.ts'
+import { runClusterCommand } from './cluster-command.ts'
+import type { ClusterCommandOptions } from './cluster-command.ts'
+import { runKeygenCommand } from './keygen-command.ts'
 
 /** Loads the config from `--config`/LIVESTORE_CONFIG, the environment and key flags. */
 function configFrom (configFile: string | undefined, words: string[], extra: Record<string, string> = {}): NodeConfig {
@@ -33,6 +36,7 @@ function startFlags (o: StartOptions): Record<string, string> {
   if (o.dataDir !== undefined) {
     f['broker.data_dir'] = join(o.dataDir, 'broker')
     f['live_store.wal.path'] = join(o.dataDir, 'wal')
+    f['memberlist.data_dir'] = join(o.dataDir, 'memberlist')
   }
   if (o.httpPort !== undefined) f['server.http_listen_port'] = o.httpPort
   if (o.otlpHttpPort !== undefined) f['distributor.otlp_http_listen_port'] = o.otlpHttpPort
@@ -51,7 +55,7 @@ export async function main (argv: string[]): Promise<void> {
   program.command('start', { isDefault: true })
     .description('Run a live-store node (with the embedded Kafka broker when kafka.brokers is empty)')
     .option('-c, --config <file>', 'YAML config file (Tempo-style keys)')
-    .option('--data-dir <dir>', 'root of local data: <dir>/broker for the embedded broker (broker.data_dir), <dir>/wal for the blocks (live_store.wal.path)')
+    .option('--data-dir <dir>', 'root of local data: <dir>/broker for the embedded broker (broker.data_dir), <dir>/wal for the blocks (live_store.wal.path), <dir>/memberlist for the peer key')
     .option('--http-port <port>', 'query API, /metrics and /ready (server.http_listen_port)')
     .option('--otlp-http-port <port>', 'OTLP/HTTP receiver (distributor.otlp_http_listen_port)')
     .option('--kafka-brokers <list>', 'external Kafka, host:port,… (kafka.brokers); omit for the embedded broker')
@@ -77,6 +81,28 @@ export async function main (argv: string[]): Promise<void> {
       if (opts.dataDir !== undefined) extra['broker.data_dir'] = opts.dataDir
       if (opts.partitions !== undefined) extra['broker.partitions'] = opts.partitions
       await runBrokerProcess(configFrom(opts.config, cmd.args, extra))
+    })
+
+  program.command('keygen')
+    .description('Write a new cluster pre-shared key (memberlist.key_file) to a file (mode 0600), or print it')
+    .option('--out <file>', 'write the key to this file instead of stdout (refuses an existing file)')
+    .option('--force', 'replace an existing --out file')
+    .action(async (opts: { out?: string, force?: boolean }) => { await runKeygenCommand(opts) })
+
+  program.command('cluster')
+    .description('Run a local multi-zone cluster on loopback: the broker and zones × nodes-per-zone nodes as child processes, until SIGINT/SIGTERM')
+    .option('--zones <n>', 'zones, named a, b, …', '2')
+    .option('--nodes-per-zone <n>', 'nodes in each zone', '1')
+    .option('--partitions <n>', 'Kafka partitions; every zone owns every partition, spread over its nodes', '2')
+    .option('--data-dir <dir>', 'keep data, keys and logs here (default: a temporary directory removed at exit)')
+    .option('--json', 'print exactly one JSON line per ready node on stdout: {"node","zone","pid","http","otlp"}')
+    .option('--base-port <port>', 'consecutive ports from here: node k gets http base+3k, otlp base+3k+1, gossip base+3k+2; the broker the next one (default: free ports)')
+    .option('--ready-timeout <d>', 'how long a node may take to answer /ready', '2m')
+    .allowUnknownOption().allowExcessArguments()
+    .action(async (opts: ClusterCommandOptions, cmd: Command) => {
+      const { flags, problems } = parseKeyFlags(cmd.args)
+      if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ key: 'command line', message: p })))
+      await runClusterCommand(opts, flags)
     })
 
   program.command('gen')
