@@ -13,6 +13,7 @@ import { createRingMetrics } from '../ring/metrics.ts'
 import type { RingMetrics } from '../ring/metrics.ts'
 import { consumerCandidates } from '../ring/ownership.ts'
 import { getMember, isHealthy, listPartitions, ownersOf } from '../ring/read.ts'
+import type { MemberView } from '../ring/read.ts'
 import type { RingState } from '../ring/model.ts'
 import type { RingConfig } from '../ring/config.ts'
 import { peerIdOf } from '../ring/gossip-validate.ts'
@@ -191,9 +192,13 @@ export class ClusterMembership extends ServiceBase {
 
   /** The libp2p peer id of a member (from the `/p2p/…` of its advertised addresses). */
   peerOf (nodeId: string): string | undefined {
-    const s = this.ringState()
-    const m = s === undefined ? undefined : getMember(s, nodeId)
+    const m = this.#member(nodeId)
     return m === undefined ? undefined : peerIdOf(m.addresses)
+  }
+
+  #member (nodeId: string): MemberView | undefined {
+    const s = this.ringState()
+    return s === undefined ? undefined : getMember(s, nodeId)
   }
 
   /**
@@ -201,8 +206,7 @@ export class ClusterMembership extends ServiceBase {
    * restarted peer the member dialer has not reached again, say).
    */
   async ask (nodeId: string, request: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const s = this.ringState()
-    const member = s === undefined ? undefined : getMember(s, nodeId)
+    const member = this.#member(nodeId)
     const peer = member === undefined ? undefined : peerIdOf(member.addresses)
     if (member === undefined || peer === undefined) throw new UnavailableError(`no address known for ${nodeId}`)
     const transport = this.#transport
