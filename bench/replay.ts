@@ -10,7 +10,7 @@ import { CONTENT_TYPE_HEADER, DEFAULT_TENANT, PROTOBUF_CONTENT_TYPE, TENANT_HEAD
 import { partitionForTrace } from '../ingest/routing.ts'
 import { kafkaClient, startBrokerProcess } from '../test/helpers/broker.ts'
 import { httpAgent, httpRequest, quantile, scrape, sleep } from './helpers/http.ts'
-import { cpuSeconds, rssBytes, startNodeChild } from './helpers/node-child.ts'
+import { cpuSeconds, rssBytes, startNodeChild, threadCores, threadCpuSeconds } from './helpers/node-child.ts'
 import { recordPool, stamped } from './helpers/otlp-load.ts'
 import { RawConnection, produceFrame } from './raw-kafka-client.ts'
 import { report } from './report.ts'
@@ -32,10 +32,11 @@ import { report } from './report.ts'
  *   npm run bench -- replay [--bytes 1GiB] [--partitions 8] [--pool 4000] [--min-spans 5 --max-spans 40]
  *     [--target-lag 1ms] [--timeout 1800] [--cpu-prof DIR] [-- node flags...]
  *
- * Figures: records/s, spans/s and MB/s of the replay (first record consumed → every record
- * consumed, from the node's /metrics polled every 250 ms), time to ready (spawn → /ready 200,
- * polled every 100 ms), the node's own catch-up duration metric, peak RSS, CPU, and the records'
- * size distribution.
+ * Figures: records/s, spans/s and MB/s of the replay (the reader service starting, as logged →
+ * every record consumed, from the node's /metrics polled every 250 ms), time to ready (spawn →
+ * /ready 200, polled every 100 ms) with a timeline of the start, the node's own catch-up duration
+ * metric, peak RSS, CPU by thread, and the records' size distribution. The backlog was just
+ * written, so the broker reads it from the page cache (as after a process restart, not a reboot).
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -148,17 +149,23 @@ async function replay (params: Record<string, unknown>, backlog: Backlog): Promi
     startTimeoutMs: 120_000,
   })
   let stopped = false
+  let finished = false
   try {
     const listeningAt = performance.now()
     const consuming = await node.waitLog('consuming partitions', 60_000)
+    // The replay starts when the reader service starts (its offset lookups and group joins count:
+    // the first partitions consume while the others still join).
+    const readerStart = node.logs.find((l) => l.rec.msg === 'starting service' && l.rec.service === 'partition-reader') ?? consuming
     const deadline = node.spawnedAt + timeoutMs
     let readyAt: number | undefined
     let allAt: number | undefined
     let firstAt: number | undefined
     let metrics = new Map<string, number>()
     const cpu0 = await cpuSeconds(node.pid)
+    const threads0 = { at: performance.now(), cpu: await threadCpuSeconds(node.pid) }
+    let threadsAll: Map<number, number> | undefined
     const readyPoll = (async () => {
-      while (readyAt === undefined && performance.now() < deadline) {
+      while (readyAt === undefined && !finished && performance.now() < deadline) {
         const r = await httpRequest(`${node.api}/ready`, { agent }).catch(() => ({ status: 0 }))
         if (r.status === 200) readyAt = performance.now()
         else await sleep(100)
@@ -168,7 +175,7 @@ async function replay (params: Record<string, unknown>, backlog: Backlog): Promi
       metrics = await scrape(node.api, agent)
       const done = (metrics.get('tempo_live_store_records_processed_total') ?? 0) + (metrics.get('tempo_live_store_records_dropped_total') ?? 0)
       if (done > 0 && firstAt === undefined) firstAt = performance.now()
-      if (done >= backlog.records && allAt === undefined) allAt = performance.now()
+      if (done >= backlog.records && allAt === undefined) { allAt = performance.now(); threadsAll = await threadCpuSeconds(node.pid) }
       await sleep(250)
     }
     await readyPoll
@@ -178,25 +185,34 @@ async function replay (params: Record<string, unknown>, backlog: Backlog): Promi
     metrics = await scrape(node.api, agent)
     const peak = (await rssBytes(node.pid)).peak
 
-    const replaySec = (allAt - consuming.at) / 1000
+    const replaySec = (allAt - readerStart.at) / 1000
+    if (firstAt === allAt) console.error(`${B}: the replay ended before the node's HTTP server answered; the rate is a lower bound (use a bigger --bytes)`)
     const p = {
       ...params, targetLag: values['target-lag'], replaySeconds: round2(replaySec),
-      firstRecordAfterS: firstAt === undefined ? null : round2((firstAt - consuming.at) / 1000),
+      firstScrapeAfterS: firstAt === undefined ? null : round2((firstAt - readerStart.at) / 1000),
       discardedSpans: metrics.get('tempo_discarded_spans_total') ?? 0, droppedRecords: metrics.get('tempo_live_store_records_dropped_total') ?? 0,
       backPressureS: metrics.get('tempo_live_store_back_pressure_seconds_total') ?? 0,
     }
     report(B, 'replay_records_per_s', backlog.records / replaySec, 'records/s', p)
     report(B, 'replay_spans_per_s', backlog.spans / replaySec, 'spans/s', p)
     report(B, 'replay_mb_per_s', backlog.bytes / replaySec / 1e6, 'MB/s', p)
-    report(B, 'time_to_ready', (readyAt - node.spawnedAt) / 1000, 's', { ...p, startSeconds: round2((listeningAt - node.spawnedAt) / 1000), readyAfterAllConsumedS: round2((readyAt - allAt) / 1000) })
+    // Where the time to ready went: seconds after the spawn at which the node logged each step.
+    const logged = (msg: string): number | null => {
+      const l = node.logs.find((x) => x.rec.msg === msg)
+      return l === undefined ? null : round2((l.at - node.spawnedAt) / 1000)
+    }
+    const timeline = { brokerStorageOpenedS: logged('storage opened'), blocksLoadedS: logged('loaded blocks'), readerStartS: round2((readerStart.at - node.spawnedAt) / 1000), consumingS: logged('consuming partitions'), listeningS: round2((listeningAt - node.spawnedAt) / 1000), allConsumedS: round2((allAt - node.spawnedAt) / 1000) }
+    report(B, 'time_to_ready', (readyAt - node.spawnedAt) / 1000, 's', { ...p, ...timeline, readyAfterAllConsumedS: round2((readyAt - allAt) / 1000) })
     report(B, 'node_catch_up_duration', metrics.get('tempo_live_store_catch_up_duration_seconds') ?? NaN, 's', { ...p, note: 'the node\'s metric; checked every 5 s', loggedRecords: caughtUp?.rec.records ?? null })
     report(B, 'node_peak_rss', peak / 1024 / 1024, 'MiB', p)
-    report(B, 'node_cpu_cores', cpu / ((performance.now() - consuming.at) / 1000), 'cores', p)
+    const threads = threadsAll === undefined ? [] : threadCores(threads0.cpu, threadsAll, (allAt - threads0.at) / 1000)
+    report(B, 'node_cpu_cores', cpu / ((performance.now() - threads0.at) / 1000), 'cores', { ...p, threadCores: threads.map((t) => `${t.tid === node.pid ? 'main' : t.tid - node.pid}:${t.cores}`).join(' ') })
     console.error(`replay: ${backlog.records} records (${(backlog.bytes / 2 ** 20).toFixed(0)} MiB, ${recordParams.spansPerRecord} spans/record) replayed in ${replaySec.toFixed(1)} s = ` +
       `${Math.round(backlog.records / replaySec)} records/s (${Math.round(backlog.spans / replaySec)} spans/s, ${(backlog.bytes / replaySec / 1e6).toFixed(0)} MB/s); ready ${((readyAt - node.spawnedAt) / 1000).toFixed(1)} s after spawn` +
       (profDir === '' ? '' : `; CPU profile in ${profDir}`))
     if (profDir !== '') { stopped = true; await node.stop(300_000) }
   } finally {
+    finished = true
     if (!stopped) await node.kill()
     agent.destroy()
   }

@@ -217,6 +217,7 @@ async function wholePath (writerAloneRate: number | undefined): Promise<void> {
   })
   const agent = httpAgent(concurrency + 2)
   let stopped = false
+  let sampling = true
   try {
     const samples: { at: number, created: number, processed: number, cpu: number, threads: Map<number, number> }[] = []
     const sample = async (): Promise<Map<string, number>> => {
@@ -224,8 +225,7 @@ async function wholePath (writerAloneRate: number | undefined): Promise<void> {
       samples.push({ at: performance.now(), created: m.get('tempo_live_store_traces_created_total') ?? 0, processed: m.get('tempo_live_store_records_processed_total') ?? 0, cpu: await cpuSeconds(node.pid), threads: await threadCpuSeconds(node.pid) })
       return m
     }
-    let sampling = true
-    const sampler = (async () => { while (sampling) { await sample(); await sleep(1000) } })()
+    const sampler = (async () => { while (sampling) { await sample().catch(() => undefined); await sleep(1000) } })()
     const cpu0 = await cpuSeconds(node.pid)
     const client0 = process.cpuUsage()
     const sent = await drive(node.otlp, pool, { concurrency, durationMs, agent })
@@ -241,6 +241,7 @@ async function wholePath (writerAloneRate: number | undefined): Promise<void> {
       m = await sample()
     }
     const walDoneSec = (performance.now() - sent.startedAt) / 1000
+    if ((m.get('tempo_live_store_traces_created_total') ?? 0) < sent.traces) console.error(`${B}: not every accepted trace reached the WAL within 5 minutes`)
     sampling = false
     await sampler
     const created = m.get('tempo_live_store_traces_created_total') ?? 0
@@ -279,6 +280,7 @@ async function wholePath (writerAloneRate: number | undefined): Promise<void> {
     summary.push(`node: accepted ${Math.round(sent.spans / sendSec)} spans/s, WAL ${Math.round(endToEnd)} spans/s end to end (steady ${Math.round(steady)}), ${disk.spans}/${sent.spans} spans in the WAL, node ${round2(nodeCpu / sendSec)} cores` +
       (writerAloneRate === undefined ? '' : `, ${Math.round(endToEnd / writerAloneRate * 100)}% of the writer alone`) + (profDir === '' ? '' : `; CPU profile in ${profDir}`))
   } finally {
+    sampling = false
     if (!stopped) await node.kill()
     agent.destroy()
     rmSync(dir, { recursive: true, force: true })

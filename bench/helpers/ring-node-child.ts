@@ -8,8 +8,8 @@ import type { RingNode } from './ring-node.ts'
  */
 type Request = { req: number } & (
   | { op: 'start', index: number, clusterKey: string, seeds: string[], network?: Record<string, number> }
-  | { op: 'status' } | { op: 'create', partition: number } | { op: 'mark' } | { op: 'stop' }
-) | { op: 'watch', minId: number }
+  | { op: 'status' } | { op: 'create', partition: number } | { op: 'mark' } | { op: 'stop' } | { op: 'watch', minId: number }
+)
 
 let node: RingNode | undefined
 const send = (m: Record<string, unknown>): void => { if (process.connected) process.send?.(m) }
@@ -22,7 +22,6 @@ async function stopAndExit (code: number): Promise<never> {
 process.on('disconnect', () => { void stopAndExit(0) })
 process.on('message', (m: Request) => {
   void (async () => {
-    if (m.op === 'watch') { node?.onSeen(m.minId, (partition, at) => send({ op: 'seen', partition, at })); return }
     try {
       switch (m.op) {
         case 'start': {
@@ -33,6 +32,7 @@ process.on('message', (m: Request) => {
         case 'status': send({ req: m.req, op: 'status', status: await must().status() }); break
         case 'create': send({ req: m.req, op: 'created', at: await must().createPartition(m.partition) }); break
         case 'mark': await must().markPhase(); send({ req: m.req, op: 'done' }); break
+        case 'watch': await must().onSeen(m.minId, (partition, at) => send({ op: 'seen', partition, at })); send({ req: m.req, op: 'done' }); break
         case 'stop': await node?.stop(); node = undefined; send({ req: m.req, op: 'done' }); process.disconnect(); break
       }
     } catch (err) {

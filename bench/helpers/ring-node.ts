@@ -68,8 +68,8 @@ export interface RingNode {
   status (): Promise<RingNodeStatus>
   /** Creates partition `id` with `replica.edit`; resolves with the epoch ms (high resolution) just before the edit. */
   createPartition (id: number): Promise<number>
-  /** Calls `cb(partition, epochMs)` whenever a ring change holding a partition ≥ `minId` is committed here. */
-  onSeen (minId: number, cb: (partition: number, at: number) => void): void
+  /** Calls `cb(partition, epochMs)` whenever a ring change holding a partition ≥ `minId` is committed here; resolves once subscribed. */
+  onSeen (minId: number, cb: (partition: number, at: number) => void): Promise<void>
   /** Starts a new phase of the process-wide event-loop delay maximum. */
   markPhase (): Promise<void>
   stop (): Promise<void>
@@ -179,7 +179,7 @@ export async function startRingNode (o: RingNodeOptions): Promise<RingNode> {
         await r.edit((tx) => tx.apply((s, stamp) => createPartition(s, stamp, partition)))
         return at
       },
-      onSeen (minId, cb) {
+      async onSeen (minId, cb) {
         events.on('ring:changed', ({ delta }) => {
           const at = epochMs()
           for (const p of delta.partitions.keys()) if (p >= minId) cb(p, at)
@@ -258,9 +258,9 @@ export async function forkRingNode (o: RingNodeOptions, startTimeoutMs = 60_000)
       if (r.op !== 'created') throw new Error(`unexpected answer ${r.op}`)
       return r.at
     },
-    onSeen (minId, cb) {
+    async onSeen (minId, cb) {
       seen.push(cb)
-      child.send({ op: 'watch', minId })
+      await call({ op: 'watch', minId })
     },
     async markPhase () { await call({ op: 'mark' }) },
     async stop () {
