@@ -64,7 +64,8 @@ export class PartitionConsumer {
     this.start = at.start
     this.target = at.target
     this.committed = at.committed
-    this.#consumer = deps.kafka.consumer({ groupId: this.group, partitionAssigners: [pinnedPartitionAssigner(deps.topic, partition)], maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: 50 * 1024 * 1024 })
+    // maxBytesPerPartition: kafkajs' 1 MiB default caps a replay at ~one fetch of 1 MiB per round trip.
+    this.#consumer = deps.kafka.consumer({ groupId: this.group, partitionAssigners: [pinnedPartitionAssigner(deps.topic, partition)], maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 10 * 1024 * 1024 })
   }
 
   /** Joins the partition's group and starts fetching at `start`. */

@@ -112,6 +112,9 @@ export class ClusterMembership extends ServiceBase {
   protected async doStart (signal: AbortSignal): Promise<void> {
     const { config, clock, logger, consumer } = this.#deps
     const random = this.#deps.random ?? { next: () => randomInt(2 ** 32) / 2 ** 32, int: (n: number) => randomInt(n) }
+    // libp2p runs the ring's checks as the gossipsub topic validator, so a bad message is neither
+    // forwarded nor unpunished (peer score); the replica exists before the transport starts.
+    let replica: RingReplica | undefined
     const raw = this.#deps.transport ?? await createLibp2pTransport({
       listen: [`/ip4/${config.memberlist.bind_addr}/tcp/${config.memberlist.bind_port}`],
       keyDir: config.memberlist.data_dir,
@@ -121,12 +124,13 @@ export class ClusterMembership extends ServiceBase {
       clock,
       logger: logger.child({ component: 'libp2p' }),
       random,
+      validate: (from, message) => replica?.validate(from, message) ?? 'ignore',
     })
     const { ring: transport, query } = splitChannels(raw)
     this.#transport = transport
     this.#query = query
     if (this.#deps.serveQueries !== undefined) query.serve(this.#deps.serveQueries)
-    const replica = new RingReplica({ nodeId: this.ring.instance_id, transport, clock, random, config: this.ring, events: this.events, logger: logger.child({ component: 'ring' }), metrics: this.metrics })
+    replica = new RingReplica({ nodeId: this.ring.instance_id, transport, clock, random, config: this.ring, events: this.events, logger: logger.child({ component: 'ring' }), metrics: this.metrics })
     this.#replica = replica
     this.#offs.push(
       this.events.on('partition:assigned', ({ partition }) => {

@@ -85,7 +85,9 @@ export class TraceFlusher extends ServiceBase {
       const inst = store.instance(tenant)
       if (inst === undefined) continue
       const cut = inst.cut(clock.now(), config, immediate)
-      for (const [partition, traces] of byPartition(cut)) {
+      // Partitions flush side by side: each encodes on its own worker of the pool (the block
+      // store serializes work per partition only), so one busy partition does not idle the rest.
+      await Promise.all([...byPartition(cut)].map(async ([partition, traces]) => {
         try {
           const report = await blocks.flush(tenant, partition, traces.map(toCutTrace), offsetRange(traces))
           inst.flushed(traces, true, report.warnings)
@@ -93,7 +95,7 @@ export class TraceFlusher extends ServiceBase {
           logger.error({ err, tenant, partition, traces: traces.length }, 'flush to the WAL failed; the traces stay in memory and are retried at the next tick')
           inst.flushed(traces, false)
         }
-      }
+      }))
     }
     try {
       await blocks.cutBlocks(immediate)
