@@ -114,7 +114,7 @@ export class ClusterMembership extends ServiceBase {
     const random = this.#deps.random ?? { next: () => randomInt(2 ** 32) / 2 ** 32, int: (n: number) => randomInt(n) }
     // libp2p runs the ring's checks as the gossipsub topic validator, so a bad message is neither
     // forwarded nor unpunished (peer score); the replica exists before the transport starts.
-    let replica: RingReplica | undefined
+    const created: { replica?: RingReplica } = {}
     const raw = this.#deps.transport ?? await createLibp2pTransport({
       listen: [`/ip4/${config.memberlist.bind_addr}/tcp/${config.memberlist.bind_port}`],
       keyDir: config.memberlist.data_dir,
@@ -124,14 +124,15 @@ export class ClusterMembership extends ServiceBase {
       clock,
       logger: logger.child({ component: 'libp2p' }),
       random,
-      validate: (from, message) => replica?.validate(from, message) ?? 'ignore',
+      validate: (from, message) => created.replica?.validate(from, message) ?? 'ignore',
     })
     const { ring: transport, query } = splitChannels(raw)
     this.#transport = transport
     this.#query = query
     if (this.#deps.serveQueries !== undefined) query.serve(this.#deps.serveQueries)
-    replica = new RingReplica({ nodeId: this.ring.instance_id, transport, clock, random, config: this.ring, events: this.events, logger: logger.child({ component: 'ring' }), metrics: this.metrics })
+    const replica = new RingReplica({ nodeId: this.ring.instance_id, transport, clock, random, config: this.ring, events: this.events, logger: logger.child({ component: 'ring' }), metrics: this.metrics })
     this.#replica = replica
+    created.replica = replica
     this.#offs.push(
       this.events.on('partition:assigned', ({ partition }) => {
         logger.info({ partition }, 'partition assigned: consuming')
