@@ -12,8 +12,13 @@ import { PartitionReader } from '../ingest/partition-reader.ts'
 import { RingRouting } from '../ingest/ring-routing.ts'
 import { partitionTokens } from '../ring/tokens.ts'
 import { createQueryApp } from '../query/app.ts'
-import { ClusterTraceFinder, createInternalQueryHandler, createLocalTraceLookup } from '../query/cluster/index.ts'
+import { ClusterSearcher, ClusterTraceFinder, createInternalQueryHandler, createLocalTraceLookup } from '../query/cluster/index.ts'
+import type { ClusterView } from '../query/cluster/index.ts'
 import { resolvePreferredZone } from '../query/config.ts'
+import { createLocalSearch } from '../query/search/local.ts'
+import { createNodeSearch } from '../query/search/node-answer.ts'
+import type { SearchDeps } from '../query/search/routes.ts'
+import { compileTraceQL, parseTagRef } from '../query/traceql/index.ts'
 import { TraceFlusher } from '../store/flusher.ts'
 import { TraceStore } from '../store/store.ts'
 import { BlockStore } from '../wal/block-store.ts'
@@ -102,10 +107,24 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
     logger: logger.child({ component: 'partition-reader' }),
   })
   const flusher = new TraceFlusher({ store, blocks, config: ls, clock, logger: logger.child({ component: 'flusher' }) })
+  // Search over memory and blocks (query/search/local.ts) with the TraceQL engine (query/traceql/).
+  const search: SearchDeps = { localSearch: createLocalSearch({ store, blocks }), compile: (q) => compileTraceQL(q), parseTagRef }
+  const serveQueries = createInternalQueryHandler({ finder: store, readiness, localSearch: search.localSearch, compile: search.compile, clock, searchTimeoutMs: config.query.search_timeout })
   const cluster = ringMode
-    ? new ClusterMembership({ config, clock, logger: logger.child({ component: 'cluster' }), registry, consumer: reader, serveQueries: createInternalQueryHandler({ finder: store, readiness }) })
+    ? new ClusterMembership({ config, clock, logger: logger.child({ component: 'cluster' }), registry, consumer: reader, serveQueries })
     : undefined
-  const clusterFinder = cluster === undefined ? undefined : clusterTraceFinder(cluster, store, readiness, config, clock)
+  const view = cluster === undefined ? undefined : clusterView(cluster, readiness, config)
+  const clusterFinder = view === undefined || cluster === undefined ? undefined : clusterTraceFinder(view, cluster, store, readiness, config, clock)
+  const clusterSearch = view === undefined || cluster === undefined
+    ? undefined
+    : new ClusterSearcher({
+      view,
+      ask: (nodeId, request, signal) => cluster.ask(nodeId, request, signal),
+      local: createNodeSearch({ localSearch: search.localSearch, readiness }),
+      clock,
+      hedgeAfterMs: config.query.hedge_after,
+      timeoutMs: config.query.search_timeout,
+    })
   // Writes go to active partitions by ring token (Tempo's scheme); without a ring, by modulo.
   const routing = cluster === undefined ? undefined : new RingRouting({ activePartitions: () => cluster.activePartitions(), tokensOf: (p) => partitionTokens(p) })
   const distributor = new Distributor({
@@ -121,7 +140,19 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
   const api = new HttpService({
     name: 'query-api',
     app: withRingRoutes(
-      createQueryApp({ store, ...(clusterFinder === undefined ? {} : { cluster: clusterFinder }), readiness, registry: broker === undefined ? registry : registryWithBroker(registry, broker), logger: logger.child({ component: 'query' }), config, buildInfo: buildInfo(), statusConfig: config }),
+      createQueryApp({
+        store,
+        ...(clusterFinder === undefined ? {} : { cluster: clusterFinder }),
+        search,
+        ...(clusterSearch === undefined ? {} : { clusterSearch }),
+        clock,
+        readiness,
+        registry: broker === undefined ? registry : registryWithBroker(registry, broker),
+        logger: logger.child({ component: 'query' }),
+        config,
+        buildInfo: buildInfo(),
+        statusConfig: config,
+      }),
       cluster === undefined ? undefined : createRingHttpApp({ cluster, clock, readiness, registry, logger: logger.child({ component: 'ring-http' }) }),
     ),
     host: config.server.http_listen_address,
@@ -158,21 +189,27 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
   }
 }
 
+/** The ring as the cluster queries see it (trace by id and search share it). */
+function clusterView (cluster: ClusterMembership, readiness: NodeReadiness, config: NodeConfig): ClusterView {
+  const selfId = config.live_store.instance_id
+  return {
+    selfId,
+    preferredZone: resolvePreferredZone(config.query, config.live_store.instance_zone),
+    partitions: () => cluster.queryPartitions(),
+    // A peer still replaying says so in its answer; only this node's own state is known here.
+    owners: (p) => cluster.ownersOf(p).map((o) => ({ ...o, catchingUp: o.nodeId === selfId && readiness.state() === 'catching-up' })),
+  }
+}
+
 /**
  * Trace by id for the whole cluster: one owner per partition, own zone first, hedged to the
  * other zone after `query.hedge_after` (query/cluster/fanout.ts); this node answers its own
- * partitions locally, the others over the cluster's query channel.
+ * partitions locally, the others over the cluster's query channel. Search, tag names and tag
+ * values fan out the same way (query/cluster/search-fanout.ts).
  */
-function clusterTraceFinder (cluster: ClusterMembership, store: TraceStore, readiness: NodeReadiness, config: NodeConfig, clock: Clock): ClusterTraceFinder {
-  const selfId = config.live_store.instance_id
+function clusterTraceFinder (view: ClusterView, cluster: ClusterMembership, store: TraceStore, readiness: NodeReadiness, config: NodeConfig, clock: Clock): ClusterTraceFinder {
   return new ClusterTraceFinder({
-    view: {
-      selfId,
-      preferredZone: resolvePreferredZone(config.query, config.live_store.instance_zone),
-      partitions: () => cluster.queryPartitions(),
-      // A peer still replaying says so in its answer; only this node's own state is known here.
-      owners: (p) => cluster.ownersOf(p).map((o) => ({ ...o, catchingUp: o.nodeId === selfId && readiness.state() === 'catching-up' })),
-    },
+    view,
     ask: (nodeId, request, signal) => cluster.ask(nodeId, request, signal),
     local: createLocalTraceLookup({ finder: store, readiness }),
     clock,

@@ -4,6 +4,7 @@ import { compress } from 'hono/compress'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Registry } from 'prom-client'
 import { stringify as toYaml } from 'yaml'
+import type { Clock } from '../common/clock.ts'
 import { LiveStoreError, NotFoundError, NotReadyError, httpStatusOf } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
 import type { TracesData } from '../common/otlp/model.ts'
@@ -12,21 +13,18 @@ import { combineTraces } from '../common/otlp/combine.ts'
 import { normalizeApiPrefix } from './config.ts'
 import type { QueryConfig } from './config.ts'
 import { describeMissing, PartitionUnavailableError } from './cluster/errors.ts'
+import type { ClusterSearch } from './cluster/search-fanout.ts'
 import type { ClusterFinder } from './cluster/types.ts'
 import { parsePartialParam, parseTraceByIdParams } from './params.ts'
 import type { QueryMode } from './params.ts'
-import { headerValue, traceByIdV2Json, traceByIdV2Proto, traceV1Json, traceV1Proto } from './render.ts'
+import { MISSING_PARTITIONS_HEADER, PARTIAL_HEADER, headerValue, traceByIdV2Json, traceByIdV2Proto, traceV1Json, traceV1Proto } from './render.ts'
+import { registerSearchRoutes } from './search/routes.ts'
+import type { SearchDeps } from './search/routes.ts'
 import { tenantMiddleware } from './tenant.ts'
 import type { QueryEnv } from './tenant.ts'
 import { parseTraceId } from './trace-id.ts'
 
-/**
- * Set on query answers that may be incomplete (the node, or an owner that answered, is catching
- * up; or partitions are missing in partial mode); the value says why.
- */
-export const PARTIAL_HEADER = 'X-Livestore-Partial'
-/** Set on partial answers (`?partial=true`): the partitions no owner answered for, e.g. `3,5`. */
-export const MISSING_PARTITIONS_HEADER = 'X-Livestore-Missing-Partitions'
+export { MISSING_PARTITIONS_HEADER, PARTIAL_HEADER } from './render.ts'
 
 /** Where a single node reads traces from: its own store (memory and blocks). */
 export interface TraceFinder {
@@ -51,6 +49,15 @@ export interface QueryAppOptions {
    * partial results are asked for (`?partial=true` or `query.partial_results`).
    */
   cluster?: ClusterFinder
+  /**
+   * Search, tag names and tag values (query/search/routes.ts): this node's search and the TraceQL
+   * engine. Without it the search endpoints are not served (404).
+   */
+  search?: SearchDeps
+  /** Cluster mode for search: one owner per partition answers, as `cluster` does for traces. */
+  clusterSearch?: ClusterSearch
+  /** Runs `query.search_timeout` (a system timer without it). */
+  clock?: Clock
   readiness: Readiness
   /** What `/metrics` serves: the node's registry, or one that also gathers worker threads'. */
   registry: Pick<Registry, 'metrics' | 'contentType'>
@@ -146,6 +153,17 @@ export function createQueryApp (opts: QueryAppOptions): Hono {
       ? c.body(new Uint8Array(traceByIdV2Proto(trace, partialReason)), 200, { 'content-type': PROTOBUF_TYPE })
       : c.body(traceByIdV2Json(trace, partialReason, missingPartitions), 200, { 'content-type': JSON_TYPE })
   })
+
+  if (opts.search !== undefined) {
+    registerSearchRoutes(api, {
+      ...opts.search,
+      ...(opts.clusterSearch === undefined ? {} : { clusterSearch: opts.clusterSearch }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+      readiness,
+      config: opts.config,
+      before: [ready, tenant],
+    })
+  }
 
   app.route(normalizeApiPrefix(opts.config.http_api_prefix), api)
 

@@ -14,6 +14,8 @@ export const querySchema = {
     hedge_after: { type: 'duration', default: 100, doc: 'When an owner has not answered a query for a partition this long, also ask the next owner (another zone); the first answer wins (read quorum 1). 0 asks every ready owner at once. Tempo hedges after 3s.' },
     trace_by_id_timeout: { type: 'duration', default: 10_000, min: 1, doc: 'Deadline of a trace-by-id query across the cluster; partitions without an answer by then count as missing (Tempo querier trace_by_id.query_timeout).' },
     partial_results: { type: 'bool', default: false, doc: 'Answer 200 with `"status":"PARTIAL"` and the missing partitions when some partition has no reachable owner, instead of failing with 500 (per request: `?partial=true` or `?partial=false`).' },
+    search_timeout: { type: 'duration', default: 30_000, min: 1, doc: 'Deadline of a search, tag-names or tag-values query (Tempo querier search.query_timeout). On one node the query fails with 500 when it passes; across the cluster, partitions without an answer by then count as missing.' },
+    max_concurrent_searches: { type: 'int', default: 20, min: 1, doc: 'Search, tag-names and tag-values requests this node serves at once on its public API; more get 429 `too many outstanding requests` (Tempo\'s query-frontend queue limit).' },
   },
 } as const
 
@@ -26,6 +28,8 @@ export function validateQueryConfig (c: QueryConfig, prefix = 'query'): ConfigIs
   }
   if (c.query.hedge_after >= c.query.trace_by_id_timeout) {
     issues.push({ key: `${prefix}.query.hedge_after`, message: `must be shorter than query.trace_by_id_timeout (${formatDuration(c.query.trace_by_id_timeout)}), or no other owner is ever asked in time` })
+  } else if (c.query.hedge_after >= c.query.search_timeout) {
+    issues.push({ key: `${prefix}.query.hedge_after`, message: `must be shorter than query.search_timeout (${formatDuration(c.query.search_timeout)}), or no other owner is ever asked in time` })
   }
   return issues
 }

@@ -4,6 +4,14 @@ import type { TracesData } from '../common/otlp/model.ts'
 import { ProtoWriter, lenSize } from '../common/otlp/proto-writer.ts'
 
 /**
+ * Set on query answers that may be incomplete (the node, or an owner that answered, is catching
+ * up; or partitions are missing in partial mode); the value says why.
+ */
+export const PARTIAL_HEADER = 'X-Livestore-Partial'
+/** Set on partial answers (`?partial=true`): the partitions no owner answered for, e.g. `3,5`. */
+export const MISSING_PARTITIONS_HEADER = 'X-Livestore-Missing-Partitions'
+
+/**
  * The bodies of the trace-by-id endpoints, in Tempo's shapes:
  * - v1 JSON: jsonpb of `tempopb.Trace` with `resourceSpans` renamed `batches`;
  * - v1 protobuf: `tempopb.Trace` (the same bytes as TracesData / ExportTraceServiceRequest);

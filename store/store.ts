@@ -8,6 +8,7 @@ import type { StoreMetrics } from './metrics.ts'
 import { TenantInstance } from './tenant-instance.ts'
 import type { PushResult, TraceFragment } from './tenant-instance.ts'
 import type { RecordSource } from './live-traces.ts'
+import type { MemoryTraceRef, TracePiece } from './search-source.ts'
 import { PartitionWatermarks } from './watermarks.ts'
 
 /** Where traces live once they left memory (the WAL's blocks, wal/block-store.ts). */
@@ -74,6 +75,22 @@ export class TraceStore {
     const live = this.findLiveTrace(tenant, traceId)
     const blocks = this.#flushed === undefined ? [] : await this.#flushed.findTrace(tenant, traceId)
     return combineTraces([live, ...blocks])
+  }
+
+  /**
+   * For search: references to the tenant's traces in memory (live, newest created first, then
+   * those being flushed), one per trace id, decoded only on demand (search-source.ts).
+   */
+  liveTraceRefs (tenant: string): MemoryTraceRef[] {
+    return this.#instances.get(tenant)?.searchRefs() ?? []
+  }
+
+  /** The tenant's traces in memory as decoded pieces, in liveTraceRefs order, each decoded when reached. */
+  * searchLiveTraces (tenant: string, signal?: AbortSignal): Generator<TracePiece> {
+    for (const ref of this.liveTraceRefs(tenant)) {
+      signal?.throwIfAborted()
+      yield { traceId: ref.traceId, trace: ref.decode() }
+    }
   }
 
   getOrCreateInstance (tenant: string): TenantInstance {

@@ -5,6 +5,8 @@ import { LiveTraces } from './live-traces.ts'
 import type { LiveTrace, RecordSource } from './live-traces.ts'
 import { DiscardReason } from './metrics.ts'
 import type { StoreMetrics } from './metrics.ts'
+import { memoryTraceRef } from './search-source.ts'
+import type { MemoryTraceRef } from './search-source.ts'
 import { TraceSizes } from './trace-sizes.ts'
 import type { PartitionWatermarks } from './watermarks.ts'
 
@@ -93,6 +95,24 @@ export class TenantInstance {
     const live = this.#live.get(key)
     if (live !== undefined) segments.push(live)
     return segments.length === 0 ? null : mergeTraces(segments.flatMap((t) => t.fragments.map((f) => decodeTracesProto(f))))
+  }
+
+  /**
+   * For search: every trace held in memory, once per trace id, live traces newest created first,
+   * then those being flushed (older: already cut). Only references are taken; nothing is decoded.
+   */
+  searchRefs (): MemoryTraceRef[] {
+    const out: MemoryTraceRef[] = []
+    const live = [...this.#live.values()]
+    for (let i = live.length - 1; i >= 0; i--) {
+      const t = live[i]!
+      const flushing = this.#flushing.get(t.key)
+      out.push(memoryTraceRef(flushing === undefined ? [t] : [...flushing, t]))
+    }
+    for (const [key, segments] of this.#flushing) {
+      if (segments.length > 0 && this.#live.get(key) === undefined) out.push(memoryTraceRef([...segments]))
+    }
+    return out
   }
 
   /**

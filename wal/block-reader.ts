@@ -8,6 +8,8 @@ import type { TracesData } from '../common/otlp/model.ts'
 import { BloomFilter } from './bloom.ts'
 import { TRACE_ID_BYTES, candidateRows, decodeIndex } from './block-index.ts'
 import type { BlockIndex } from './block-index.ts'
+import { countingBuffer, scanRows, scanTraces } from './block-search.ts'
+import type { BlockTracePiece, ReadStats, RowScanOptions, ScanSource, TraceScanOptions } from './block-search.ts'
 import { CorruptBlockError } from './errors.ts'
 import { MODEL_COLUMNS } from './format/v1.ts'
 import { newDecodeCache, rowToRecord } from './format/v1-rows.ts'
@@ -116,12 +118,15 @@ export class BlockReader {
     return traceId.length === TRACE_ID_BYTES && this.#bloom.mayContain(traceId)
   }
 
-  /** The trace's spans in this block (grouped by resource and scope), or null if it has none. */
-  async findTrace (traceId: Uint8Array): Promise<TracesData | null> {
+  /**
+   * The trace's spans in this block (grouped by resource and scope), or null if it has none.
+   * `stats` (optional) counts the bytes read.
+   */
+  async findTrace (traceId: Uint8Array, stats?: ReadStats): Promise<TracesData | null> {
     if (!this.mayContain(traceId)) return null
     const range = candidateRows(this.#index, traceId, this.meta.spanCount)
     if (range === null) return null
-    const rows = await this.#read(range.rowStart, range.rowEnd)
+    const rows = await this.#read(range.rowStart, range.rowEnd, READ_COLUMNS, stats)
     const id = Buffer.from(traceId.buffer, traceId.byteOffset, traceId.byteLength)
     const cache = newDecodeCache()
     const records: SpanRecord[] = []
@@ -150,19 +155,44 @@ export class BlockReader {
     }
   }
 
+  /**
+   * Search: the block's traces that may match the window and prefilter, each whole, pruning by
+   * time and column statistics first (block-search.ts).
+   */
+  searchTraces (opts: TraceScanOptions): AsyncGenerator<BlockTracePiece> {
+    return scanTraces(this.#scanSource(), opts)
+  }
+
+  /** Search: rows (chosen columns) of the spans overlapping a window, per row group (block-search.ts). */
+  scanRows (opts: RowScanOptions): AsyncGenerator<Row[]> {
+    return scanRows(this.#scanSource(), opts)
+  }
+
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     await this.#fh.close()
   }
 
-  async #read (rowStart: number, rowEnd: number, columns: string[] = READ_COLUMNS): Promise<Row[]> {
+  #scanSource (): ScanSource {
+    return {
+      meta: this.meta,
+      index: this.#index,
+      metadata: this.#metadata,
+      path: join(this.path, DATA_FILE),
+      read: (rowStart, rowEnd, columns, stats) => this.#read(rowStart, rowEnd, columns, stats),
+      record: (row, cache) => this.#record(row, cache),
+      findTrace: (traceId, stats) => this.findTrace(traceId, stats),
+    }
+  }
+
+  async #read (rowStart: number, rowEnd: number, columns: readonly string[] = READ_COLUMNS, stats?: ReadStats): Promise<Row[]> {
     if (this.#closed) throw new Error(`block ${this.path} is closed`)
     try {
       return await parquetReadObjects({
-        file: this.#file,
+        file: stats === undefined ? this.#file : countingBuffer(this.#file, stats),
         metadata: this.#metadata,
-        columns,
+        columns: [...columns],
         rowStart,
         rowEnd,
         utf8: false,

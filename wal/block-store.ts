@@ -10,6 +10,7 @@ import { ServiceBase } from '../common/service.ts'
 import { loadBlocks } from './block-loader.ts'
 import { openBlock } from './block-reader.ts'
 import type { BlockReader } from './block-reader.ts'
+import type { BlockTracePiece, RowScanOptions, TraceScanOptions } from './block-search.ts'
 import type { WriteBlockOptions } from './block-writer.ts'
 import { TenantBlocks, storedBlock } from './block-set.ts'
 import type { StoredBlock } from './block-set.ts'
@@ -18,6 +19,7 @@ import { CompletionQueue, completionBackoff } from './completion-queue.ts'
 import type { BlockLifecycleConfig } from './config.ts'
 import type { CutTrace } from './cut-trace.ts'
 import type { BlockEncoder, SegmentResult } from './encoder.ts'
+import type { Row } from './format/v1-rows.ts'
 import { BLOCKS_DIR, QUARANTINE_DIR, WAL_DIR, completeParentPath, mkdirDurable, segmentName, tenantDirName } from './layout.ts'
 import type { OffsetRange } from './meta.ts'
 import { DATA_FILE } from './meta.ts'
@@ -25,6 +27,7 @@ import { CutReason, createBlockStoreMetrics } from './metrics.ts'
 import type { BlockStoreMetrics, BlockType } from './metrics.ts'
 import { moveToQuarantine } from './quarantine.ts'
 import { Reclaimer } from './reclaimer.ts'
+import { mergeBounded } from './search-merge.ts'
 
 export interface BlockStoreOptions {
   /** `live_store.wal.path`. */
@@ -50,6 +53,25 @@ export interface LoadReport {
   partitionsWithData: Set<number>
   blocks: number
   quarantined: number
+}
+
+export interface BlockSearchOptions extends TraceScanOptions {
+  /** Blocks read at once (default 2). */
+  concurrency?: number
+  /** The blocks to search (default: the tenant's current snapshot). */
+  blocks?: readonly StoredBlock[]
+  onBlockDone?: (block: StoredBlock) => void
+}
+
+/** A candidate trace's piece from one segment (head and WAL blocks) or complete block. */
+export interface BlockSearchHit extends BlockTracePiece {
+  block: StoredBlock
+  reader: BlockReader
+}
+
+/** Newest first: the snapshot lists complete, WAL, head blocks, each oldest first. */
+function newestFirst (blocks: readonly StoredBlock[]): StoredBlock[] {
+  return [...blocks].reverse()
 }
 
 export interface BlockStoreStats { headBlocks: number, walBlocks: number, completeBlocks: number, bytes: number }
@@ -203,6 +225,37 @@ export class BlockStore extends ServiceBase {
       return { resourceSpans: found.flatMap((p) => p.resourceSpans) }
     }))
     return pieces.filter((p): p is TracesData => p !== null)
+  }
+
+  /**
+   * Search over the tenant's blocks (`opts.blocks`, default the current snapshot): newest blocks
+   * first (head, then WAL, then complete, each newest first; a block's segments newest first), up
+   * to `concurrency` blocks read at once (default 2). Yields each candidate trace's piece per
+   * segment or block (BlockReader.searchTraces); the same trace may come from several blocks.
+   * `onBlockDone` is called as each block's scan ends.
+   */
+  searchBlocks (tenant: string, opts: BlockSearchOptions): AsyncGenerator<BlockSearchHit> {
+    if (this.state !== 'running') throw new NotReadyError(`block store is ${this.state}`)
+    const blocks = newestFirst(opts.blocks ?? this.blocks(tenant))
+    const sources = blocks.map((block) => async function * (): AsyncGenerator<BlockSearchHit> {
+      for (const reader of [...block.readers].reverse()) {
+        for await (const piece of reader.searchTraces(opts)) yield { ...piece, block, reader }
+      }
+    })
+    return mergeBounded(sources, opts.concurrency ?? 2, opts.signal, (i) => opts.onBlockDone?.(blocks[i]!))
+  }
+
+  /**
+   * Rows of the tenant's blocks (tag names and values): BlockReader.scanRows over every segment
+   * and block, newest first, up to `concurrency` blocks at once (default 2).
+   */
+  scanBlockRows (tenant: string, opts: RowScanOptions & { concurrency?: number, blocks?: readonly StoredBlock[] }): AsyncGenerator<Row[]> {
+    if (this.state !== 'running') throw new NotReadyError(`block store is ${this.state}`)
+    const blocks = newestFirst(opts.blocks ?? this.blocks(tenant))
+    const sources = blocks.map((block) => async function * (): AsyncGenerator<Row[]> {
+      for (const reader of [...block.readers].reverse()) yield * reader.scanRows(opts)
+    })
+    return mergeBounded(sources, opts.concurrency ?? 2, opts.signal)
   }
 
   /** Snapshot of the tenant's readable blocks: complete, then WAL, then head blocks. */

@@ -84,14 +84,14 @@ export interface DriveResult {
 
 /**
  * Sends the pool round-robin to `${otlp}/v1/traces` with `concurrency` requests in flight until
- * `durationMs` passed (a request started before the end is awaited).
+ * `durationMs` passed or `signal` aborts (a request started before the end is awaited).
  */
-export async function drive (otlp: string, pool: readonly PooledRequest[], opts: { concurrency: number, durationMs: number, agent: Agent }): Promise<DriveResult> {
+export async function drive (otlp: string, pool: readonly PooledRequest[], opts: { concurrency: number, durationMs: number, agent: Agent, signal?: AbortSignal }): Promise<DriveResult> {
   const r: DriveResult = { requests: 0, spans: 0, traces: 0, bytes: 0, failures: 0, errors: {}, startedAt: performance.now(), endedAt: 0 }
   let next = 0
   const deadline = r.startedAt + opts.durationMs
   await Promise.all(Array.from({ length: opts.concurrency }, async () => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && opts.signal?.aborted !== true) {
       const i = next++
       const p = pool[i % pool.length]!
       const body = stamped(p, Math.floor(i / pool.length) + 1)

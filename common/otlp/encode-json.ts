@@ -30,6 +30,14 @@ export function encodeTracesJson (data: TracesData, options: EncodeJsonOptions =
   return `{"${options.topLevelKey ?? 'resourceSpans'}":[${join(data.resourceSpans, (rs) => w.resourceSpans(rs))}]}`
 }
 
+/**
+ * A KeyValue list as a JSON array (`[{"key":…,"value":{…}}, …]`) in the given dialect: what
+ * Tempo's search answers carry as span and span-set attributes (query/search/render.ts).
+ */
+export function encodeAttributesJson (attrs: readonly KeyValue[], dialect: EncodeJsonOptions['dialect']): string {
+  return `[${new JsonWriter(dialect === 'tempo').attributes(attrs)}]`
+}
+
 const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']
 const STATUS_CODE_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR']
 

@@ -6,7 +6,8 @@
  *
  * Layout (big-endian; `str8` = u8 byte length + UTF-8):
  *
- *     request  = version:u8 (= 1)  op:u8 (1 = trace-by-id)
+ *     request  = version:u8 (= 1)  op:u8 (1 = trace-by-id; 2, 3, 4 = search, tag names,
+ *                tag values: search-protocol.ts)
  *                traceId:16 bytes  tenantCount:u8 (1..255)  tenant:str8*
  *                (each tenant a valid tenant id: 1..150 characters of common/tenant.ts's set)
  *     response = version:u8 (= 1)  op:u8 (= the request's op)
@@ -33,8 +34,23 @@ import type { TraceAnswer } from './types.ts'
 
 export const PROTOCOL_VERSION = 1
 
-/** Operation codes. Search, tags and metrics will get their own. */
-export const Op = { TraceById: 1 } as const
+/** Operation codes; metrics will get their own. */
+export const Op = { TraceById: 1, Search: 2, TagNames: 3, TagValues: 4 } as const
+export type OpCode = typeof Op[keyof typeof Op]
+
+/**
+ * The operation of a request, after checking its version: how the handler picks the decoder.
+ * An unknown operation is a QueryProtocolError.
+ */
+export function peekOp (bytes: Uint8Array): OpCode {
+  const r = new Reader(bytes, 'request')
+  if (bytes.byteLength === 0) throw new QueryProtocolError('request: empty message')
+  const version = r.u8('version')
+  if (version !== PROTOCOL_VERSION) throw new QueryProtocolError(`request: unsupported internal query protocol version ${version} (this node speaks ${PROTOCOL_VERSION})`)
+  const op = r.u8('op')
+  if (!(Object.values(Op) as number[]).includes(op)) throw new QueryProtocolError(`request: unknown internal query operation ${op}`)
+  return op as OpCode
+}
 
 export interface TraceByIdRequest {
   tenants: readonly string[]
@@ -141,7 +157,8 @@ function decodeTrace (bytes: Uint8Array): TracesData {
   }
 }
 
-function checkTenant (tenant: string, field: string): string {
+/** A valid tenant id, or a QueryProtocolError naming the field. */
+export function checkTenant (tenant: string, field: string): string {
   try {
     return resolveTenant(tenant, true)
   } catch (err) {

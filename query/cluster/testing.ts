@@ -4,7 +4,11 @@
  */
 import type { TracesData } from '../../common/otlp/model.ts'
 import type { ManualClock } from '../../test/fakes/clock.ts'
-import { decodeTraceByIdRequest, encodeTraceByIdResponse } from './protocol.ts'
+import type { SearchAnswer, TagNamesAnswer, TagValuesAnswer } from '../search/node-answer.ts'
+import { Op, decodeTraceByIdRequest, encodeTraceByIdResponse, peekOp } from './protocol.ts'
+import {
+  decodeSearchRequest, decodeTagNamesRequest, decodeTagValuesRequest, encodeSearchResponse, encodeTagNamesResponse, encodeTagValuesResponse,
+} from './search-protocol.ts'
 import type { AskFn, ClusterView, PartitionOwner, TraceAnswer } from './types.ts'
 
 export function owner (nodeId: string, zone: string, extra: Partial<PartitionOwner> = {}): PartitionOwner {
@@ -20,9 +24,13 @@ export function fakeView (selfId: string, preferredZone: string, table: Record<n
   }
 }
 
-/** How a fake peer behaves: answer or fail after `afterMs` (default 0), or never answer. */
+/**
+ * How a fake peer behaves: answer (a trace, or any encoded reply) or fail after `afterMs`
+ * (default 0), or never answer.
+ */
 export type Behaviour =
   | { answer: TraceAnswer, afterMs?: number }
+  | { reply: (request: Uint8Array) => Uint8Array, afterMs?: number }
   | { fail: string, afterMs?: number }
   | { garbage: Uint8Array }
   | 'hang'
@@ -56,8 +64,7 @@ export class FakePeers {
   }
 
   readonly ask: AskFn = (nodeId, request, signal) => {
-    const req = decodeTraceByIdRequest(request)
-    const rec: AskRecord = { nodeId, at: this.clock.now(), tenants: [...req.tenants], signal, outcome: 'pending' }
+    const rec: AskRecord = { nodeId, at: this.clock.now(), tenants: [...tenantsOf(request)], signal, outcome: 'pending' }
     this.asks.push(rec)
     const b = this.behaviours.get(nodeId) ?? { fail: 'connection refused' }
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -71,12 +78,36 @@ export class FakePeers {
       if ('garbage' in b) { rec.outcome = 'answered'; resolve(b.garbage); return }
       const settle = (): void => {
         if (rec.outcome !== 'pending') return
-        if ('fail' in b) { rec.outcome = 'failed'; reject(new Error(b.fail)) } else { rec.outcome = 'answered'; resolve(encodeTraceByIdResponse(b.answer)) }
+        if ('fail' in b) { rec.outcome = 'failed'; reject(new Error(b.fail)); return }
+        rec.outcome = 'answered'
+        resolve('reply' in b ? b.reply(request) : encodeTraceByIdResponse(b.answer))
       }
       if ((b.afterMs ?? 0) === 0) settle()
       else this.clock.setTimeout(settle, b.afterMs ?? 0)
     })
   }
+}
+
+function tenantsOf (request: Uint8Array): readonly string[] {
+  switch (peekOp(request)) {
+    case Op.TraceById: return decodeTraceByIdRequest(request).tenants
+    case Op.Search: return decodeSearchRequest(request).tenants
+    case Op.TagNames: return decodeTagNamesRequest(request).tenants
+    case Op.TagValues: return decodeTagValuesRequest(request).tenants
+  }
+}
+
+/** A peer's search, tag names or tag values answer. */
+export function searchReply (a: SearchAnswer): { reply: () => Uint8Array } {
+  return { reply: () => encodeSearchResponse(a) }
+}
+
+export function tagNamesReply (a: TagNamesAnswer): { reply: () => Uint8Array } {
+  return { reply: () => encodeTagNamesResponse(a) }
+}
+
+export function tagValuesReply (a: TagValuesAnswer): { reply: () => Uint8Array } {
+  return { reply: () => encodeTagValuesResponse(a) }
 }
 
 export function answer (trace: TracesData | null, incomplete?: string): { answer: TraceAnswer } {

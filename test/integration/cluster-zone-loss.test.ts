@@ -16,7 +16,8 @@ import { seededRandom } from '../../common/random.ts'
  * partitions, each owned in both zones) plus the broker, all separate processes on loopback.
  * Traces sent to any node are readable from every node; with every node of zone b SIGKILLed,
  * 100% of trace-by-ID queries still succeed from zone a (read quorum 1); zone b restarts on its
- * data, catches up, and then zone a can die in turn with the same result.
+ * data, catches up, and then zone a can die in turn with the same result. A search gives the
+ * same traces from every node in every phase.
  */
 const repoRoot = new URL('../../', import.meta.url).pathname
 const TRACES = 1000
@@ -72,6 +73,21 @@ async function eventuallyAllReadable (node: ReadyNode, ids: readonly number[], t
   }
 }
 
+/**
+ * Search from `node` for traces 10..19 (by span name): the same ten trace ids as every other
+ * node, whichever zone answers (issue 6: search fans out like trace by ID, quorum 1).
+ */
+const SEARCH = '{ name =~ "op-1[0-9]-0" }'
+const SEARCHED = Array.from({ length: 10 }, (_, k) => traceIdOf(10 + k).toString('hex').replace(/^0+/, '')).sort()
+
+async function searchFinds (node: ReadyNode): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${node.http}/api/search?q=${encodeURIComponent(SEARCH)}&limit=100`, { signal: AbortSignal.timeout(10_000) })
+  const text = await res.text()
+  assert.equal(res.status, 200, `${node.node} search: ${text.slice(0, 300)}`)
+  const ids = ((JSON.parse(text) as { traces?: { traceID: string }[] }).traces ?? []).map((t) => t.traceID).sort()
+  assert.deepEqual(ids, SEARCHED, `${node.node} search results`)
+}
+
 async function waitReady (node: ReadyNode, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {
@@ -124,7 +140,8 @@ describe('zone loss on a 6-node, 2-zone cluster of real processes', { skip: linu
       await sendAll(all)
       await eventuallyAllReadable(all[0]!, ids, 30_000)
       for (const [k, n] of all.entries()) await eventuallyAllReadable(n, sample(k), 15_000)
-      t.diagnostic(`${TRACES} traces sent round-robin to 6 nodes, readable from every node`)
+      for (const n of all) await searchFinds(n)
+      t.diagnostic(`${TRACES} traces sent round-robin to 6 nodes, readable and searchable from every node`)
 
       // Zone b dies at once.
       const commands = new Map(zone('b').map((n) => [n.node, commandLineOf(n.pid)]))
@@ -134,7 +151,8 @@ describe('zone loss on a 6-node, 2-zone cluster of real processes', { skip: linu
         const ringView = r.ok === TRACES ? '' : JSON.stringify((await (await fetch(`http://127.0.0.1:${n.http}/api/ring`)).json() as { partitions: unknown }).partitions)
         assert.equal(r.ok, TRACES, `zone b dead, asking ${n.node}: ${r.failures.slice(0, 1).join(' | ')} ring ${ringView}`)
       }
-      t.diagnostic(`zone b killed: ${TRACES}/${TRACES} traces from each zone-a node`)
+      for (const n of zone('a')) await searchFinds(n)
+      t.diagnostic(`zone b killed: ${TRACES}/${TRACES} traces and the same search results from each zone-a node`)
 
       // Zone b comes back on its data and ports, catches up; then zone a dies.
       for (const n of zone('b')) {
@@ -150,7 +168,8 @@ describe('zone loss on a 6-node, 2-zone cluster of real processes', { skip: linu
         const r = await readable(n, ids)
         assert.equal(r.ok, TRACES, `zone a dead, asking ${n.node}: ${r.failures.join(' | ')}`)
       }
-      t.diagnostic(`zone b restarted, zone a killed: ${TRACES}/${TRACES} traces from each zone-b node`)
+      for (const n of zone('b')) await searchFinds(n)
+      t.diagnostic(`zone b restarted, zone a killed: ${TRACES}/${TRACES} traces and the same search results from each zone-b node`)
     } finally {
       for (const c of restarted) if (c.pid !== undefined) kill(c.pid)
       cluster.kill('SIGTERM')
