@@ -47,8 +47,8 @@ function join<T> (items: readonly T[], fn: (item: T) => string): string {
   return out
 }
 
-/** Collects `"key":value` members, skipping zero values. */
-class Members {
+/** Collects `"key":value` members, skipping zero values (gogo jsonpb without EmitDefaults); query/search/render.ts writes Tempo's search JSON with it too. */
+export class JsonMembers {
   out = ''
   add (key: string, json: string): void {
     this.out += (this.out === '' ? '"' : ',"') + key + '":' + json
@@ -91,7 +91,7 @@ class JsonWriter {
   }
 
   resourceSpans (rs: ResourceSpans): string {
-    const m = new Members()
+    const m = new JsonMembers()
     if (rs.resource !== null) m.add('resource', this.resource(rs.resource))
     m.list('scopeSpans', join(rs.scopeSpans, (ss) => this.scopeSpans(ss)))
     m.str('schemaUrl', rs.schemaUrl)
@@ -99,14 +99,14 @@ class JsonWriter {
   }
 
   resource (r: Resource): string {
-    const m = new Members()
+    const m = new JsonMembers()
     m.list('attributes', this.attributes(r.attributes))
     m.uint('droppedAttributesCount', r.droppedAttributesCount)
     return m.toString()
   }
 
   scopeSpans (ss: ScopeSpans): string {
-    const m = new Members()
+    const m = new JsonMembers()
     if (ss.scope !== null) m.add('scope', this.scope(ss.scope))
     m.list('spans', join(ss.spans, (s) => this.span(s)))
     m.str('schemaUrl', ss.schemaUrl)
@@ -114,7 +114,7 @@ class JsonWriter {
   }
 
   scope (s: InstrumentationScope): string {
-    const m = new Members()
+    const m = new JsonMembers()
     m.str('name', s.name)
     m.str('version', s.version)
     m.list('attributes', this.attributes(s.attributes))
@@ -123,7 +123,7 @@ class JsonWriter {
   }
 
   span (s: Span): string {
-    const m = new Members()
+    const m = new JsonMembers()
     if (s.traceId.length > 0) m.add('traceId', this.id(s.traceId))
     if (s.spanId.length > 0) m.add('spanId', this.id(s.spanId))
     m.str('traceState', s.traceState)
@@ -144,14 +144,14 @@ class JsonWriter {
   }
 
   status (s: Status): string {
-    const m = new Members()
+    const m = new JsonMembers()
     m.str('message', s.message)
     if (s.code !== 0) m.add('code', this.enumValue(s.code, STATUS_CODE_NAMES))
     return m.toString()
   }
 
   event (e: SpanEvent): string {
-    const m = new Members()
+    const m = new JsonMembers()
     m.u64('timeUnixNano', e.timeUnixNano)
     m.str('name', e.name)
     m.list('attributes', this.attributes(e.attributes))
@@ -160,7 +160,7 @@ class JsonWriter {
   }
 
   link (l: SpanLink): string {
-    const m = new Members()
+    const m = new JsonMembers()
     if (l.traceId.length > 0) m.add('traceId', this.id(l.traceId))
     if (l.spanId.length > 0) m.add('spanId', this.id(l.spanId))
     m.str('traceState', l.traceState)
@@ -175,7 +175,7 @@ class JsonWriter {
   }
 
   keyValue (kv: KeyValue): string {
-    const m = new Members()
+    const m = new JsonMembers()
     m.str('key', kv.key)
     m.add('value', this.anyValue(kv.value))
     return m.toString()

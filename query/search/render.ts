@@ -11,7 +11,7 @@
  * `partial` adds our partial-answer fields (difference (d), as the v2 trace API does):
  * `"status":"PARTIAL","message":…` and `"missingPartitions":[…]` when some are missing.
  */
-import { encodeAttributesJson } from '../../common/otlp/encode-json.ts'
+import { JsonMembers, encodeAttributesJson } from '../../common/otlp/encode-json.ts'
 import type { KeyValue } from '../../common/otlp/model.ts'
 import type { MatchedSpan, SearchMetrics, SearchResult, SpanSet, TagScope, TagValue, TraceMatch } from './types.ts'
 
@@ -27,7 +27,7 @@ export function searchResponseJson (result: SearchResult, partial: PartialInfo =
 
 /** `TraceSearchMetadata`: trimmed hex trace id, the deprecated `spanSet` (the first span set) before `spanSets`. */
 export function traceJson (t: TraceMatch): string {
-  const m = new Members()
+  const m = new JsonMembers()
   m.str('traceID', traceIdHex(t.traceId))
   m.str('rootServiceName', t.rootServiceName)
   m.str('rootTraceName', t.rootTraceName)
@@ -40,7 +40,7 @@ export function traceJson (t: TraceMatch): string {
   if (services.length > 0) {
     m.add('serviceStats', `{${services.map((name) => {
       const s = t.serviceStats[name] as { spanCount: number, errorCount: number }
-      const stats = new Members()
+      const stats = new JsonMembers()
       stats.uint('spanCount', s.spanCount)
       stats.uint('errorCount', s.errorCount)
       return `${JSON.stringify(name)}:${stats.toString()}`
@@ -50,7 +50,7 @@ export function traceJson (t: TraceMatch): string {
 }
 
 function spanSetJson (s: SpanSet): string {
-  const m = new Members()
+  const m = new JsonMembers()
   if (s.spans.length > 0) m.add('spans', `[${s.spans.map(spanJson).join(',')}]`)
   m.uint('matched', s.matched)
   attributes(m, s.attributes)
@@ -58,7 +58,7 @@ function spanSetJson (s: SpanSet): string {
 }
 
 function spanJson (s: MatchedSpan): string {
-  const m = new Members()
+  const m = new JsonMembers()
   m.str('spanID', spanIdHex(s.spanId))
   m.str('name', s.name)
   m.u64('startTimeUnixNano', s.startTimeUnixNano)
@@ -67,13 +67,13 @@ function spanJson (s: MatchedSpan): string {
   return m.toString()
 }
 
-function attributes (m: Members, attrs: readonly KeyValue[]): void {
+function attributes (m: JsonMembers, attrs: readonly KeyValue[]): void {
   if (attrs.length > 0) m.add('attributes', encodeAttributesJson(attrs, 'tempo'))
 }
 
 /** `SearchMetrics` in proto field order; uint64 fields as strings; zeros left out. */
 export function searchMetricsJson (metrics: SearchMetrics): string {
-  const m = new Members()
+  const m = new JsonMembers()
   m.uint('inspectedTraces', metrics.inspectedTraces)
   m.u64('inspectedBytes', metrics.inspectedBytes)
   m.uint('totalBlocks', metrics.totalBlocks)
@@ -112,7 +112,7 @@ export function tagValuesV1Json (values: readonly TagValue[], partial: PartialIn
 /** v2: typed values (`{"type":"string","value":"a"}`), in the order given (merge.ts sorts them). */
 export function tagValuesV2Json (values: readonly TagValue[], partial: PartialInfo = {}): string {
   const items = values.map((v) => {
-    const m = new Members()
+    const m = new JsonMembers()
     m.str('type', v.type)
     m.str('value', v.value)
     return m.toString()
@@ -152,28 +152,4 @@ export function byCodePoint (a: string, b: string): number {
     if (ca > 0xffff) i++
   }
   return la - lb
-}
-
-/** `"key":value` members, zero values skipped (jsonpb without EmitDefaults). */
-class Members {
-  #out = ''
-  add (key: string, json: string): void {
-    this.#out += (this.#out === '' ? '"' : ',"') + key + '":' + json
-  }
-
-  str (key: string, v: string): void {
-    if (v !== '') this.add(key, JSON.stringify(v))
-  }
-
-  uint (key: string, v: number): void {
-    if (v !== 0) this.add(key, String(v))
-  }
-
-  u64 (key: string, v: bigint): void {
-    if (v !== 0n) this.add(key, `"${v}"`)
-  }
-
-  toString (): string {
-    return `{${this.#out}}`
-  }
 }
