@@ -29,7 +29,7 @@ const MIX = [
   '{ resource.service.name = "frontend" }',
   '{ resource.service.name = "payment" && status = error }',
   '{ span.http.status_code >= 500 }',
-  '{ duration > 100ms }',
+  '{ duration > 50ms }',
   '{ span.db.system = "postgresql" && duration > 5ms }',
   '{ resource.service.name = "frontend" } >> { status = error }',
 ]

@@ -46,7 +46,7 @@ const QUERIES: { name: string, q: string, hits: boolean }[] = [
   { name: 'service', q: '{ resource.service.name = "frontend" }', hits: true },
   { name: 'service_errors', q: '{ resource.service.name = "payment" && status = error }', hits: true },
   { name: 'http_5xx', q: '{ span.http.status_code >= 500 }', hits: true },
-  { name: 'slow_spans', q: '{ duration > 100ms }', hits: true },
+  { name: 'slow_spans', q: '{ duration > 50ms }', hits: true },
   { name: 'route_regex', q: '{ name =~ "POST /api/.*" }', hits: true },
   { name: 'db_slow', q: '{ span.db.system = "postgresql" && duration > 5ms }', hits: true },
   { name: 'structural', q: '{ resource.service.name = "frontend" } >> { resource.service.name = "payment" && status = error }', hits: true },
