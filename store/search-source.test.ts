@@ -29,4 +29,15 @@ describe('memory as a search source', () => {
     assert.deepEqual(store.liveTraceRefs('nobody'), [])
     assert.ok(refs[0]!.traceId.equals(traceIdOf('3')))
   })
+
+  it('tells from the raw fragments, without decoding, whether byte strings can be in the trace', () => {
+    const store = new TraceStore({ limits: defaultsOf(overridesSchema), clock: new ManualClock(), registry: new Registry() })
+    store.push('t', tracesData(batch('checkout', [makeSpan('1', '11', { name: 'GET /cart' })])))
+    store.push('t', tracesData(batch('payment', [makeSpan('1', '12')])))
+    const [ref] = store.liveTraceRefs('t')
+    const b = (s: string): Buffer => Buffer.from(s)
+    assert.equal(ref!.mayContain([[b('checkout'), b('payment')]]), true, 'needles in different fragments')
+    assert.equal(ref!.mayContain([[b('checkout'), b('shipping')]]), false)
+    assert.equal(ref!.mayContain([[b('shipping')], [b('GET /cart')]]), true, 'one conjunction is enough')
+  })
 })

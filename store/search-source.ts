@@ -21,6 +21,11 @@ export interface MemoryTraceRef {
   readonly lastAppendMs: number
   /** The fragments decoded and merged (as TenantInstance.findTraceById). */
   decode (): TracesData
+  /**
+   * False when no conjunction of `needles` (prefilter-eval.ts byteNeedles) has all its byte
+   * strings somewhere in the trace's fragments: then no span can match, without decoding.
+   */
+  mayContain (needles: readonly (readonly Buffer[])[]): boolean
 }
 
 /** A search piece: a trace's spans as one source holds them. */
@@ -46,5 +51,6 @@ export function memoryTraceRef (segments: readonly LiveTrace[]): MemoryTraceRef 
     spans,
     lastAppendMs,
     decode: () => mergeTraces(segments.flatMap((t) => t.fragments.map((f) => decodeTracesProto(f)))),
+    mayContain: (needles) => needles.some((conj) => conj.every((n) => segments.some((t) => t.fragments.some((f) => f.includes(n))))),
   }
 }

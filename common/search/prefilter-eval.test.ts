@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import type { AnyValue, KeyValue, Resource, Span } from '../otlp/model.ts'
-import { span as baseSpan } from '../otlp/testing/model-fixture.ts'
+import { encodeTracesProto } from '../otlp/encode-proto.ts'
+import { span as baseSpan, traces } from '../otlp/testing/model-fixture.ts'
 import type { PrefilterCondition, PrefilterField, PrefilterOp, PrefilterValue } from './prefilter.ts'
-import { compareNumeric, compareUtf8, conditionMet, pieceMayMatch, rangeMayMeet, rangesMayMatch, scalarMeets, spanMayMatch } from './prefilter-eval.ts'
+import { byteNeedles, compareNumeric, compareUtf8, conditionMet, pieceMayMatch, rangeMayMeet, rangesMayMatch, scalarMeets, spanMayMatch } from './prefilter-eval.ts'
 import type { ColumnRange } from './prefilter-eval.ts'
 
 const s = (value: string): AnyValue => ({ kind: 'string', value })
@@ -165,6 +166,31 @@ describe('column ranges', () => {
       const sorted = [...values].sort(compareUtf8)
       const r: ColumnRange = { rows: values.length, nullCount: 0, min: sorted[0], max: sorted[sorted.length - 1], minExact: true, maxExact: true, nullsMayMatch: false }
       if (values.some((v) => scalarMeets(op, v, wanted))) assert.equal(rangeMayMeet(op, wanted, r), true)
+    }), { numRuns: 500 })
+  })
+})
+
+describe('byteNeedles', () => {
+  const cond = (key: string, op: PrefilterOp, value: PrefilterValue): PrefilterCondition => ({ field: { scope: 'span', key }, op, value })
+
+  it('takes the = string values of each conjunction; none when a conjunction has none', () => {
+    assert.deepEqual(byteNeedles({ anyOf: [[cond('a', '=', 'x'), cond('b', '>', 3n)], [cond('c', '=', 'é')]] })?.map((c) => c.map((b) => b.toString('utf8'))), [['x'], ['é']])
+    assert.equal(byteNeedles({ anyOf: [[cond('a', '=', 'x')], [cond('b', '!=', 'y')]] }), undefined)
+    assert.equal(byteNeedles({ anyOf: [[]] }), undefined)
+    assert.equal(byteNeedles(undefined), undefined)
+  })
+
+  it('never rules out the protobuf bytes of a trace with a span that may match (property)', () => {
+    const value = fc.string({ minLength: 0, maxLength: 6, unit: fc.constantFrom('a', 'b', 'é', '日', ' ') })
+    fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 4 }), value, value, (values, wanted, name) => {
+      const spans = values.map((v, i) => baseSpan({ spanId: Buffer.from([0, 0, 0, 0, 0, 0, 0, i + 1]), name, attributes: [{ key: 'k', value: { kind: 'string', value: v } }] }))
+      const trace = traces(spans)
+      const prefilter = { anyOf: [[cond('k', '=', wanted), { field: { scope: 'intrinsic', name: 'name' }, op: '=', value: name } satisfies PrefilterCondition]] }
+      const bytes = encodeTracesProto(trace)
+      const needles = byteNeedles(prefilter)
+      const mayMatch = spans.some((s) => spanMayMatch(prefilter, s, trace.resourceSpans[0]!.resource))
+      const bytesAllow = needles === undefined || needles.some((conj) => conj.every((n) => bytes.includes(n)))
+      return !mayMatch || bytesAllow
     }), { numRuns: 500 })
   })
 })

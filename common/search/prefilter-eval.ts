@@ -226,3 +226,20 @@ function conditionRangeMayMeet (c: PrefilterCondition, lookup: RangeLookup): boo
   const r = lookup(f, c.value)
   return r === undefined || rangeMayMeet(c.op, c.value, r)
 }
+
+/**
+ * Byte strings a piece of OTLP protobuf must contain to possibly match: per conjunction, the
+ * UTF-8 bytes of its `=` string conditions (protobuf stores strings raw, so a trace whose bytes
+ * lack one cannot hold that value in any field). Undefined when some conjunction has none (no
+ * byte test possible); memory search uses it to skip decoding most live traces.
+ */
+export function byteNeedles (prefilter: SpanPrefilter | undefined): Buffer[][] | undefined {
+  if (prefilter === undefined) return undefined
+  const out: Buffer[][] = []
+  for (const conj of prefilter.anyOf) {
+    const needles = conj.flatMap((c) => c.op === '=' && typeof c.value === 'string' && c.value !== '' ? [Buffer.from(c.value, 'utf8')] : [])
+    if (needles.length === 0) return undefined
+    out.push(needles)
+  }
+  return out
+}

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { combineTraces } from '../../common/otlp/combine.ts'
 import type { TracesData } from '../../common/otlp/model.ts'
 import type { SearchWindow } from '../../common/search/prefilter.ts'
-import { matchesNothing, overlapsWindow, pieceMayMatch } from '../../common/search/prefilter-eval.ts'
+import { byteNeedles, matchesNothing, overlapsWindow, pieceMayMatch } from '../../common/search/prefilter-eval.ts'
 import type { MemoryTraceRef } from '../../store/search-source.ts'
 import type { BlockReader } from '../../wal/block-reader.ts'
 import { newBlockScanStats } from '../../wal/block-search.ts'
@@ -64,6 +64,7 @@ const YIELD_EVERY = 128
 export async function visitMatches (deps: VisitDeps, tenant: string, req: VisitRequest, signal: AbortSignal, metrics: SearchMetrics, onMatch: OnMatch): Promise<void> {
   signal.throwIfAborted()
   const prefilter = req.search.prefilter
+  const needles = byteNeedles(prefilter)
   const refs = matchesNothing(prefilter) ? [] : deps.memory.liveTraceRefs(tenant)
   const snapshot = deps.blocks?.blocks(tenant) ?? []
   metrics.totalBlocks += snapshot.length
@@ -90,10 +91,11 @@ export async function visitMatches (deps: VisitDeps, tenant: string, req: VisitR
       if (++decoded % YIELD_EVERY === 0) await yieldToEventLoop()
       signal.throwIfAborted()
       if (seen.has(ref.key)) continue
-      const piece = ref.decode()
       metrics.inspectedTraces++
       metrics.inspectedSpans += BigInt(ref.spans)
       metrics.inspectedBytes += BigInt(ref.bytes)
+      if (needles !== undefined && !ref.mayContain(needles)) continue
+      const piece = ref.decode()
       if (!pieceMayMatch(piece, req.window, prefilter)) continue
       seen.add(ref.key)
       if (await decide(ref.key, ref.traceId, [piece], undefined)) return
