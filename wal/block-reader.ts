@@ -2,14 +2,14 @@ import { open, readFile, stat } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
-import type { AsyncBuffer, FileMetaData } from 'hyparquet'
+import { parquetMetadataAsync, parquetReadObjects, parquetScan } from 'hyparquet'
+import type { AsyncBuffer, FileMetaData, ParquetScan } from 'hyparquet'
 import type { TracesData } from '../common/otlp/model.ts'
 import { BloomFilter } from './bloom.ts'
 import { TRACE_ID_BYTES, candidateRows, decodeIndex } from './block-index.ts'
 import type { BlockIndex } from './block-index.ts'
 import { countingBuffer, scanRows, scanTraces } from './block-search.ts'
-import type { BlockTracePiece, ReadStats, RowScanOptions, ScanSource, TraceScanOptions } from './block-search.ts'
+import type { BlockTracePiece, ColumnReader, ReadStats, RowScanOptions, ScanSource, TraceScanOptions } from './block-search.ts'
 import { CorruptBlockError } from './errors.ts'
 import { MODEL_COLUMNS } from './format/v1.ts'
 import { newDecodeCache, rowToRecord } from './format/v1-rows.ts'
@@ -181,6 +181,7 @@ export class BlockReader {
       metadata: this.#metadata,
       path: join(this.path, DATA_FILE),
       read: (rowStart, rowEnd, columns, stats) => this.#read(rowStart, rowEnd, columns, stats),
+      columnReader: (stats) => this.#columnReader(stats),
       record: (row, cache) => this.#record(row, cache),
       findTrace: (traceId, stats) => this.findTrace(traceId, stats),
     }
@@ -201,6 +202,27 @@ export class BlockReader {
       })
     } catch (err) {
       throw err instanceof CorruptBlockError ? err : new CorruptBlockError(join(this.path, DATA_FILE), `rows ${rowStart}..${rowEnd}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
+  }
+
+  /** Single columns through one hyparquet scan (planned once, read lazily per column and range). */
+  #columnReader (stats?: ReadStats): ColumnReader {
+    let scan: Promise<ParquetScan> | undefined
+    return {
+      read: async (rowStart, rowEnd, column) => {
+        if (this.#closed) throw new Error(`block ${this.path} is closed`)
+        try {
+          scan ??= parquetScan({
+            file: stats === undefined ? this.#file : countingBuffer(this.#file, stats),
+            metadata: this.#metadata,
+            utf8: false,
+            compressors: zstdDecompressors,
+          })
+          return await (await scan).readColumn({ column, rowStart, rowEnd })
+        } catch (err) {
+          throw err instanceof CorruptBlockError ? err : new CorruptBlockError(join(this.path, DATA_FILE), `${column} of rows ${rowStart}..${rowEnd}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        }
+      },
     }
   }
 

@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { parquetMetadata, parquetReadObjects } from 'hyparquet'
-import type { AsyncBuffer } from 'hyparquet'
-import { ByteWriter, parquetWrite } from 'hyparquet-writer'
 import type { KeyValue, Span, TracesData } from '../common/otlp/model.ts'
 import { span as baseSpan } from '../common/otlp/testing/model-fixture.ts'
 import type { PrefilterCondition, SpanPrefilter } from '../common/search/prefilter.ts'
-import { candidateRows } from './block-index.ts'
-import type { BlockIndex, RowGroupEntry } from './block-index.ts'
 import { openBlock } from './block-reader.ts'
 import type { BlockReader } from './block-reader.ts'
 import { newBlockScanStats, scanTraces } from './block-search.ts'
-import type { BlockScanStats, BlockTracePiece, ScanSource, TraceScanOptions } from './block-search.ts'
+import type { BlockScanStats, BlockTracePiece, TraceScanOptions } from './block-search.ts'
+import { memorySource } from './block-search-testing.ts'
 import { writeBlock } from './block-writer.ts'
-import { PARQUET_SCHEMA, columnSources } from './format/v1.ts'
-import { newDecodeCache, recordsToColumns, rowToRecord } from './format/v1-rows.ts'
-import type { Row } from './format/v1-rows.ts'
-import type { BlockMeta } from './meta.ts'
-import { zstdCompressors, zstdDecompressors } from './parquet-io.ts'
-import { flattenTraces, groupRecords, sortRecords } from './records.ts'
+import { flattenTraces } from './records.ts'
 import { fixedClock, tempDir } from './testing/tmp.ts'
 
 const T0 = 1_763_700_000_000_000_000n
@@ -165,64 +156,9 @@ describe('block search scan', () => {
   })
 })
 
-/**
- * A block whose row groups cut traces in the middle (block-writer.ts never does so), in memory:
- * the scan must still yield each trace once and whole.
- */
-function unalignedSource (traces: TracesData[], groupRows: number): ScanSource {
-  const records = sortRecords(flattenTraces(traces))
-  const sizes: number[] = []
-  for (let left = records.length; left > 0; left -= groupRows) sizes.push(Math.min(groupRows, left))
-  const writer = new ByteWriter()
-  // Synchronous into a ByteWriter (as block-writer.ts relies on).
-  const done = parquetWrite({ writer, columnData: columnSources(recordsToColumns(records)), schema: [...PARQUET_SCHEMA], codec: 'ZSTD', compressors: zstdCompressors(), rowGroupSize: sizes })
-  assert.ok(!(done instanceof Promise))
-  const bytes = writer.getBytes()
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-  const file: AsyncBuffer = { byteLength: buffer.byteLength, slice: async (s, e) => buffer.slice(s, e) }
-  const metadata = parquetMetadata(buffer)
-  const rowGroups: RowGroupEntry[] = []
-  let first = 0
-  for (const n of sizes) {
-    const rs = records.slice(first, first + n)
-    rowGroups.push({
-      firstRow: first,
-      rowCount: n,
-      minTraceId: rs[0]!.span.traceId,
-      maxTraceId: rs[n - 1]!.span.traceId,
-      minStartUnixNano: rs.reduce((m, r) => r.span.startTimeUnixNano < m ? r.span.startTimeUnixNano : m, rs[0]!.span.startTimeUnixNano),
-      maxEndUnixNano: rs.reduce((m, r) => r.span.endTimeUnixNano > m ? r.span.endTimeUnixNano : m, rs[0]!.span.endTimeUnixNano),
-    })
-    first += n
-  }
-  const anchors = records.flatMap((r, i) => i === 0 || !r.span.traceId.equals(records[i - 1]!.span.traceId) ? [{ traceId: r.span.traceId, firstRow: i }] : [])
-  const index: BlockIndex = { rowGroups, anchors, anchorEvery: 1 }
-  const meta = { spanStartTimeUnixNano: 0n, spanEndTimeUnixNano: (1n << 64n) - 1n, spanCount: records.length } as BlockMeta
-  const reads: { rowStart: number, rowEnd: number, columns: readonly string[] }[] = []
-  const read = async (rowStart: number, rowEnd: number, columns: readonly string[]): Promise<Row[]> => {
-    reads.push({ rowStart, rowEnd, columns })
-    return await parquetReadObjects({ file, metadata, columns: [...columns], rowStart, rowEnd, utf8: false, compressors: zstdDecompressors })
-  }
-  return {
-    meta,
-    index,
-    metadata,
-    path: 'memory',
-    read,
-    record: (row, cache) => rowToRecord(row, cache),
-    async findTrace (id) {
-      const range = candidateRows(index, id, records.length)
-      if (range === null) return null
-      const cache = newDecodeCache()
-      const rows = (await read(range.rowStart, range.rowEnd, PARQUET_SCHEMA.slice(1).map((e) => e.name))).filter((r) => Buffer.from(r.trace_id as Uint8Array).equals(id))
-      return rows.length === 0 ? null : groupRecords(rows.map((r) => rowToRecord(r, cache)))
-    },
-  }
-}
-
 describe('block search scan across row-group borders', () => {
   it('yields a trace cut by a border once and whole, found from either side', async () => {
-    const src = unalignedSource(dataset().slice(0, 10), 6) // 4-span traces in 6-row groups
+    const src = memorySource(dataset().slice(0, 10), 6) // 4-span traces in 6-row groups
     for (const [prefilter, want] of [
       [undefined, 10],
       [where({ field: { scope: 'span', key: 'http.status_code' }, op: '=', value: 200n }), 10],
@@ -237,12 +173,26 @@ describe('block search scan across row-group borders', () => {
   })
 
   it('finds a cut trace whose window overlap and prefilter match lie in different groups', async () => {
-    const src = unalignedSource(dataset().slice(0, 3), 6)
+    const src = memorySource(dataset().slice(0, 3), 6)
     // Trace 1 has rows 4..7: rows 4-5 in group 0, rows 6-7 in group 1. Its first span (+0) meets
     // the prefilter; only its last span (+3 µs) overlaps the window.
     const last = T0 + 1n * SEC + 3000n
     const pieces = await collect(scanTraces(src, { window: { startUnixNano: last, endUnixNano: last }, prefilter: where({ field: { scope: 'intrinsic', name: 'name' }, op: '=', value: 'op-0' }) }))
     assert.deepEqual(pieces.map((p) => hex(p.traceId)), ['1'])
     assert.equal(spanCount(pieces[0]!.trace), SPANS)
+  })
+
+  it('finds a cut trace whose meeting part lies in a group outside the window, from a group where no row meets', async () => {
+    const data = dataset().slice(0, 3)
+    for (const s of data[2]!.resourceSpans[0]!.scopeSpans[0]!.spans) s.name = `other-${s.name}`
+    const src = memorySource(data, 6)
+    // Trace 1: rows 4-5 (op-0, op-1) in group 0, rows 6-7 (op-2, op-3) in group 1, whose other
+    // rows (trace 2) meet nothing. The window holds only op-3's end: group 0 is skipped by time.
+    const window = { startUnixNano: T0 + 1n * SEC + 1_002_000n, endUnixNano: T0 + 1n * SEC + 1_003_000n }
+    const stats = newBlockScanStats()
+    const pieces = await collect(scanTraces(src, { window, prefilter: where({ field: { scope: 'intrinsic', name: 'name' }, op: '=', value: 'op-0' }), stats }))
+    assert.deepEqual(pieces.map((p) => hex(p.traceId)), ['1'])
+    assert.equal(spanCount(pieces[0]!.trace), SPANS)
+    assert.deepEqual([stats.rowGroupsScanned, stats.rowGroupsSkipped], [1, 1])
   })
 })

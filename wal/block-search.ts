@@ -5,7 +5,8 @@ import { matchesNothing, overlapsWindow, rangesMayMatch } from '../common/search
 import type { ColumnRange, RangeLookup } from '../common/search/prefilter-eval.ts'
 import type { BlockIndex, RowGroupEntry } from './block-index.ts'
 import { statsColumn } from './block-search-columns.ts'
-import { compileRowTest } from './block-search-rows.ts'
+import { TRACE_COUNT, countTraces, groupColumns, idAt } from './block-search-group.ts'
+import { compileGroupTest } from './block-search-rows.ts'
 import { CorruptBlockError } from './errors.ts'
 import { MODEL_COLUMNS } from './format/v1.ts'
 import { newDecodeCache } from './format/v1-rows.ts'
@@ -17,8 +18,9 @@ import type { SpanRecord } from './records.ts'
 /**
  * Search scans of one block (segment or complete block), for query/search: skip the block by its
  * span time range, skip row groups by the index's time bounds and by column statistics against
- * the prefilter, read only the cheap columns of the rest to find candidate traces, then read the
- * candidates' full rows. Pruning is conservative (common/search/prefilter-eval.ts).
+ * the prefilter, read the prefilter's columns of the rest as column arrays to find the rows that
+ * may meet it (block-search-rows.ts), then trace ids and times only where some row does, and the
+ * candidates' full rows last. Pruning is conservative (common/search/prefilter-eval.ts).
  */
 
 /** Bytes read from data.parquet (what hyparquet asked the file for). */
@@ -31,7 +33,7 @@ export interface BlockScanStats extends ReadStats {
   readersSkipped: number
   rowGroupsScanned: number
   rowGroupsSkipped: number
-  /** Rows whose cheap columns were read. */
+  /** Rows of the row groups scanned (whose prefilter columns were read). */
   rowsScanned: number
   /** Rows read in full (the candidates'). */
   rowsRead: number
@@ -63,12 +65,19 @@ export interface ScanSource {
   readonly metadata: FileMetaData
   readonly path: string
   read (rowStart: number, rowEnd: number, columns: readonly string[], stats?: ReadStats): Promise<Row[]>
+  /** A reader of single columns, for one scan (it may keep state between reads). */
+  columnReader (stats?: ReadStats): ColumnReader
   record (row: Row, cache: DecodeCache): SpanRecord
   findTrace (traceId: Uint8Array, stats?: ReadStats): Promise<TracesData | null>
 }
 
 const FULL_COLUMNS = MODEL_COLUMNS.map((c) => c.name)
 const TIME_COLUMNS = ['start_time_unix_nano', 'end_time_unix_nano']
+
+/** Reads one column of rows [rowStart, rowEnd), which lie in one row group, as an array (null where null). */
+export interface ColumnReader {
+  read (rowStart: number, rowEnd: number, column: string): Promise<ArrayLike<unknown>>
+}
 
 /** An AsyncBuffer that adds every byte range it serves to `stats.bytesRead`. */
 export function countingBuffer (file: AsyncBuffer, stats: ReadStats): AsyncBuffer {
@@ -160,6 +169,17 @@ function bigintOf (row: Row, column: string, path: string): bigint {
   throw new CorruptBlockError(path, `${column} is not a bigint`)
 }
 
+function bigintAt (values: ArrayLike<unknown>, i: number, column: string, path: string): bigint {
+  const v = values[i]
+  if (typeof v === 'bigint') return v
+  throw new CorruptBlockError(path, `${column} is not a bigint`)
+}
+
+/** Whether the row group's first or last trace continues in a neighbouring group. */
+function sharesBorder (groups: readonly RowGroupEntry[], g: number): boolean {
+  return (g > 0 && sameId(groups[g - 1]!.maxTraceId, groups[g]!.minTraceId)) || (g + 1 < groups.length && sameId(groups[g]!.maxTraceId, groups[g + 1]!.minTraceId))
+}
+
 /** Consecutive rows of one trace within a row group. */
 interface Run { id: Uint8Array, first: number, end: number, overlaps: boolean, meets: boolean }
 
@@ -180,8 +200,8 @@ export async function * scanTraces (src: ScanSource, opts: TraceScanOptions): As
     return
   }
   stats.readersScanned++
-  const rowTest = compileRowTest(prefilter)
-  const cheap = [...new Set(['trace_id', ...TIME_COLUMNS, ...rowTest.columns])]
+  const test = prefilter === undefined ? undefined : compileGroupTest(prefilter)
+  const reader = src.columnReader(stats)
   const groups = src.index.rowGroups
   const yielded = new Set<string>()
   for (let g = 0; g < groups.length; g++) {
@@ -192,14 +212,31 @@ export async function * scanTraces (src: ScanSource, opts: TraceScanOptions): As
       continue
     }
     stats.rowGroupsScanned++
-    const rows = await src.read(grp.firstRow, grp.firstRow + grp.rowCount, cheap, stats)
-    stats.rowsScanned += rows.length
-    const test = rowTest.forGroup()
+    stats.rowsScanned += grp.rowCount
+    const cols = groupColumns(reader, src.metadata, g, grp, src.path)
+    // The trace ids are needed unless an earlier scan counted the group's traces: read them
+    // while the prefilter is evaluated.
+    if (cols.peek(TRACE_COUNT) === undefined) void cols.read('trace_id')
+    const meets = test === undefined ? null : await test.rows(cols)
+    if (meets !== null && meets.count === 0 && !sharesBorder(groups, g)) {
+      // No candidate here: only the group's trace count is needed (tracesScanned).
+      stats.tracesScanned += await cols.memo(TRACE_COUNT, async () => countTraces(await cols.read('trace_id'), src.path))
+      continue
+    }
+    // Some row may meet (or a trace continues next door): trace ids and times decide the runs.
+    const wholly = whollyIn(groupColumnStats(src.metadata, g), window)
+    const [ids, starts, ends] = await Promise.all([
+      cols.read('trace_id'),
+      wholly ? null : cols.read(TIME_COLUMNS[0]!),
+      wholly ? null : cols.read(TIME_COLUMNS[1]!),
+    ])
+    const n = ids.length
+    let traces = 0
     const inside: Run[] = []
     const crossing: Uint8Array[] = []
     const finish = (run: Run): void => {
       const fromPrev = run.first === 0 && g > 0 && sameId(groups[g - 1]!.maxTraceId, run.id)
-      const intoNext = run.end === rows.length && g + 1 < groups.length && sameId(groups[g + 1]!.minTraceId, run.id)
+      const intoNext = run.end === n && g + 1 < groups.length && sameId(groups[g + 1]!.minTraceId, run.id)
       if (fromPrev || intoNext) {
         if (run.overlaps || run.meets) crossing.push(run.id)
       } else if (run.overlaps && run.meets) {
@@ -207,19 +244,20 @@ export async function * scanTraces (src: ScanSource, opts: TraceScanOptions): As
       }
     }
     let run: Run | null = null
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!
-      const id = idOf(row, src.path)
-      if (run === null || !sameId(run.id, id)) {
+    for (let i = 0; i < n; i++) {
+      const id = idAt(ids, i, src.path)
+      if (run === null || (id !== run.id && !sameId(run.id, id))) {
         if (run !== null) finish(run)
-        run = { id, first: i, end: i, overlaps: false, meets: prefilter === undefined }
-        stats.tracesScanned++
+        run = { id, first: i, end: i, overlaps: wholly, meets: meets === null }
+        traces++
       }
       run.end = i + 1
-      if (!run.overlaps) run.overlaps = overlapsWindow(bigintOf(row, TIME_COLUMNS[0]!, src.path), bigintOf(row, TIME_COLUMNS[1]!, src.path), window)
-      if (!run.meets) run.meets = test(row)
+      if (!run.overlaps) run.overlaps = overlapsWindow(bigintAt(starts!, i, TIME_COLUMNS[0]!, src.path), bigintAt(ends!, i, TIME_COLUMNS[1]!, src.path), window)
+      if (!run.meets) run.meets = meets!.mask[i] === 1
     }
     if (run !== null) finish(run)
+    stats.tracesScanned += traces
+    void cols.memo(TRACE_COUNT, async () => traces)
     yield * readRuns(src, grp, inside, stats)
     for (const id of crossing) {
       const key = Buffer.from(id).toString('hex')

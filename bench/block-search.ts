@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { TracesData } from '../common/otlp/model.ts'
+import type { SearchWindow, SpanPrefilter } from '../common/search/prefilter.ts'
+import { derivePrefilter, parseTraceQL } from '../query/traceql/index.ts'
+import { generateTraces } from '../tools/index.ts'
+import { newBlockScanStats, openBlock, writeBlock } from '../wal/index.ts'
+import type { BlockReader, BlockScanStats } from '../wal/index.ts'
+import { quantile } from './helpers/http.ts'
+import { report } from './report.ts'
+
+/**
+ * BlockReader.searchTraces alone, without HTTP or the TraceQL engine: `--spans` of realistic
+ * traces written as complete blocks (as bench/search.ts writes them), then each query's
+ * prefilter scanned over the blocks, newest first, one block after another, `--runs` times,
+ * stopping after `--limit` candidate traces (as a search with Tempo's default limit stops;
+ * 0 = never). Reports p50/p99 per query, warm (the same open blocks every run, as a node
+ * serving queries sees them) and cold (blocks opened afresh before each run, as the first
+ * search after they load sees them: nothing learnt by earlier scans), with the scan's work
+ * (row groups scanned, rows, bytes read) of the last run.
+ *
+ *   npm run bench -- block-search [--spans 1000000] [--traces-per-block 2000] [--runs 20] [--limit 20] [--query rare_miss]
+ */
+const { values } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '1000000' },
+    'traces-per-block': { type: 'string', default: '2000' },
+    runs: { type: 'string', default: '20' },
+    limit: { type: 'string', default: '20' },
+    query: { type: 'string' },
+  },
+})
+const B = 'block-search'
+const targetSpans = Number(values.spans)
+const perBlock = Number(values['traces-per-block'])
+const runs = Number(values.runs)
+const limit = Number(values.limit)
+if (loadavg()[0]! > 1) console.error(`${B}: the machine is busy (load average ${loadavg()[0]!.toFixed(1)}); figures may be disturbed`)
+
+/** The queries of bench/search.ts whose prefilter decides the scan's cost. */
+const QUERIES: { name: string, q: string }[] = [
+  { name: 'rare_miss', q: '{ resource.service.name = "frontend" && span.http.status_code = 418 }' },
+  { name: 'service_errors', q: '{ resource.service.name = "payment" && status = error }' },
+  { name: 'http_5xx', q: '{ span.http.status_code >= 500 }' },
+  { name: 'db_slow', q: '{ span.db.system = "postgresql" && duration > 5ms }' },
+  { name: 'generic_attr', q: '{ span.cache.hit = false }' },
+]
+
+function stamp (d: TracesData, round: number): void {
+  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
+    s.traceId.writeUInt32BE(round, 4)
+    for (const l of s.links) l.traceId.writeUInt32BE(round, 4)
+  }
+}
+
+function countSpans (d: TracesData): number {
+  let n = 0
+  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length
+  return n
+}
+
+interface Run { ms: number, candidates: number, stats: BlockScanStats }
+
+/** One search over the blocks, newest block first as the store scans them, up to `limit` candidates. */
+async function searchOnce (readers: readonly BlockReader[], window: SearchWindow, prefilter: SpanPrefilter | undefined): Promise<Run> {
+  const stats = newBlockScanStats()
+  let candidates = 0
+  const t0 = performance.now()
+  scan: for (const reader of readers) {
+    for await (const piece of reader.searchTraces({ window, prefilter, stats })) {
+      if (piece.trace.resourceSpans.length > 0) candidates++
+      if (limit > 0 && candidates >= limit) break scan
+    }
+  }
+  return { ms: performance.now() - t0, candidates, stats }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'livestore-bench-block-search-'))
+let readers: BlockReader[] = []
+const blockIds: string[] = []
+let exitCode = 0
+try {
+  const now = Date.now()
+  const data = generateTraces({ seed: 21, traces: perBlock, now })
+  const blockCount = Math.max(1, Math.round(targetSpans / countSpans(data)))
+  const clock = { now: () => Date.now() }
+  let spans = 0
+  for (let b = 0; b < blockCount; b++) {
+    stamp(data, b + 1)
+    const blockId = randomUUID()
+    const meta = await writeBlock({ dir, tenant: 'bench', partition: 0, blockId, traces: [data], offsetRange: { first: 0n, last: 0n }, clock })
+    spans += meta.spanCount
+    blockIds.unshift(blockId)
+  }
+  const reopen = async (): Promise<void> => {
+    for (const r of readers) await r.close()
+    readers = await Promise.all(blockIds.map((id) => openBlock(join(dir, id))))
+  }
+  await reopen()
+  report(B, 'setup_block_spans', spans, 'spans', { blocks: blockCount, tracesPerBlock: perBlock })
+  const window = { startUnixNano: BigInt(now - 3_600_000) * 1_000_000n, endUnixNano: BigInt(Date.now() + 3_600_000) * 1_000_000n }
+  for (const { name, q } of QUERIES.filter((x) => values.query === undefined || x.name === values.query)) {
+    const prefilter = derivePrefilter(parseTraceQL(q))
+    // Warm: the same readers every run (two warm-up runs first). Cold: freshly opened readers
+    // every run (untimed), as the first search after blocks load sees them.
+    for (const mode of ['warm', 'cold'] as const) {
+      const lat: number[] = []
+      let last: Run | undefined
+      for (let r = 0; r < runs + 2; r++) {
+        if (mode === 'cold') await reopen()
+        last = await searchOnce(readers, window, prefilter)
+        if (r >= 2) lat.push(last.ms)
+      }
+      lat.sort((a, b) => a - b)
+      const w = last!.stats
+      const params = { query: q, mode, runs, limit, candidates: last!.candidates, rowGroupsScanned: w.rowGroupsScanned, rowGroupsSkipped: w.rowGroupsSkipped, rowsScanned: w.rowsScanned, rowsRead: w.rowsRead, bytesRead: w.bytesRead, totalSpans: spans }
+      const suffix = mode === 'warm' ? '' : '_cold'
+      report(B, `${name}${suffix}_p50_ms`, quantile(lat, 0.5), 'ms', params)
+      report(B, `${name}${suffix}_p99_ms`, quantile(lat, 0.99), 'ms', params)
+    }
+  }
+} catch (err) {
+  console.error(`${B} failed:`, err)
+  exitCode = 1
+} finally {
+  for (const r of readers) await r.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+process.exit(exitCode)
