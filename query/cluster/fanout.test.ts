@@ -49,6 +49,25 @@ describe('cluster trace by id: one owner per partition', () => {
     assert.equal(clock.pendingTimers, 0, 'hedge and deadline timers are cancelled')
   })
 
+  it('fans out over many partitions without a MaxListenersExceededWarning', async () => {
+    const table: Record<number, PartitionOwner[]> = {}
+    for (let p = 0; p < 40; p++) table[p] = [owner(`a-${p % 3}`, 'a'), owner(`b-${p % 3}`, 'b')]
+    const { peers, start } = setup(table)
+    for (let n = 0; n < 3; n++) peers.set(`a-${n}`, answer(trace(String(n))))
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => { warnings.push(w.name) }
+    process.on('warning', onWarning)
+    try {
+      const q = start()
+      await q.done
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+      assert.deepEqual(q.state.result!.missing, [])
+    } finally {
+      process.off('warning', onWarning)
+    }
+    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), [])
+  })
+
   it('prefers the configured zone over the others, whatever the view order', async () => {
     const { peers, start } = setup({ 0: [owner('a-1', 'a'), owner('c-1', 'c'), owner('b-1', 'b')] }, { zone: 'b' })
     peers.set('b-1', answer(trace('1')))

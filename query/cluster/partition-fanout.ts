@@ -22,6 +22,7 @@
  * are missing, as are partitions whose owners all failed or that have no healthy owner. The
  * caller decides whether missing partitions fail the query (the default) or give a partial answer.
  */
+import { setMaxListeners } from 'node:events'
 import type { Clock, Timer } from '../../common/clock.ts'
 import { formatDuration } from '../../common/config-schema.ts'
 import { UnavailableError } from '../../common/errors.ts'
@@ -210,6 +211,9 @@ class QueryScope<A> {
     outer: AbortSignal | undefined,
   ) {
     this.#outer = outer
+    // Every partition's race and every node call listen on this one signal, by design: without
+    // this Node warns (MaxListenersExceededWarning) for any query over more than 10 partitions.
+    setMaxListeners(0, this.#controller.signal)
     this.#timer = opts.clock.setTimeout(() => {
       this.timedOut = true
       this.#controller.abort(new UnavailableError(`${call.name}: no answer within ${formatDuration(call.timeoutMs)}`))
