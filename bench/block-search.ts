@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { TracesData } from '../common/otlp/model.ts'
 import type { SearchWindow, SpanPrefilter } from '../common/search/prefilter.ts'
 import { derivePrefilter, parseTraceQL } from '../query/traceql/index.ts'
 import { generateTraces } from '../tools/index.ts'
-import { newBlockScanStats, openBlock, writeBlock } from '../wal/index.ts'
+import { newBlockScanStats, openBlock } from '../wal/index.ts'
 import type { BlockReader, BlockScanStats } from '../wal/index.ts'
+import { countSpans, writeStampedBlocks } from './helpers/blocks.ts'
 import { quantile } from './helpers/http.ts'
 import { report } from './report.ts'
 
@@ -49,19 +48,6 @@ const QUERIES: { name: string, q: string }[] = [
   { name: 'generic_attr', q: '{ span.cache.hit = false }' },
 ]
 
-function stamp (d: TracesData, round: number): void {
-  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
-    s.traceId.writeUInt32BE(round, 4)
-    for (const l of s.links) l.traceId.writeUInt32BE(round, 4)
-  }
-}
-
-function countSpans (d: TracesData): number {
-  let n = 0
-  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length
-  return n
-}
-
 interface Run { ms: number, candidates: number, stats: BlockScanStats }
 
 /** One search over the blocks, newest block first as the store scans them, up to `limit` candidates. */
@@ -86,15 +72,9 @@ try {
   const now = Date.now()
   const data = generateTraces({ seed: 21, traces: perBlock, now })
   const blockCount = Math.max(1, Math.round(targetSpans / countSpans(data)))
-  const clock = { now: () => Date.now() }
-  let spans = 0
-  for (let b = 0; b < blockCount; b++) {
-    stamp(data, b + 1)
-    const blockId = randomUUID()
-    const meta = await writeBlock({ dir, tenant: 'bench', partition: 0, blockId, traces: [data], offsetRange: { first: 0n, last: 0n }, clock })
-    spans += meta.spanCount
-    blockIds.unshift(blockId)
-  }
+  const written = await writeStampedBlocks({ dir, tenant: 'bench', data, blocks: blockCount })
+  const spans = written.reduce((n, w) => n + w.meta.spanCount, 0)
+  blockIds.push(...written.map((w) => w.meta.blockId).reverse()) // newest first, as the store scans
   const reopen = async (): Promise<void> => {
     for (const r of readers) await r.close()
     readers = await Promise.all(blockIds.map((id) => openBlock(join(dir, id))))

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { encodeTracesProto } from '../common/otlp/index.ts'
-import type { TracesData } from '../common/otlp/model.ts'
 import { DEFAULT_TENANT } from '../ingest/record-format.ts'
 import { generateTraces } from '../tools/index.ts'
-import { writeBlock } from '../wal/index.ts'
 import { completeParentPath } from '../wal/layout.ts'
+import { countSpans, writeStampedBlocks } from './helpers/blocks.ts'
 import { httpAgent, httpRequest, quantile, sleep } from './helpers/http.ts'
 import { startNodeChild } from './helpers/node-child.ts'
 import { report } from './report.ts'
@@ -55,20 +53,6 @@ const QUERIES: { name: string, q: string, hits: boolean }[] = [
   { name: 'rare_miss', q: '{ resource.service.name = "frontend" && span.http.status_code = 418 }', hits: false },
 ]
 
-/** Writes `round` into bytes 4..7 of every trace id, so each block holds distinct traces. */
-function stamp (d: TracesData, round: number): void {
-  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
-    s.traceId.writeUInt32BE(round, 4)
-    for (const l of s.links) l.traceId.writeUInt32BE(round, 4)
-  }
-}
-
-function countSpans (d: TracesData): number {
-  let n = 0
-  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length
-  return n
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'livestore-bench-search-'))
 const agent = httpAgent(2)
 let exitCode = 0
@@ -77,17 +61,10 @@ try {
   const data = generateTraces({ seed: 21, traces: perBlock, now })
   const spansPerBlock = countSpans(data)
   const blockCount = Math.max(1, Math.round(targetSpans / spansPerBlock))
-  const parent = completeParentPath(join(dir, 'wal'), DEFAULT_TENANT)
-  const clock = { now: () => Date.now() }
-  let spans = 0
-  let bytes = 0
   const w0 = performance.now()
-  for (let b = 0; b < blockCount; b++) {
-    stamp(data, b + 1)
-    const meta = await writeBlock({ dir: parent, tenant: DEFAULT_TENANT, partition: b % partitions, blockId: randomUUID(), traces: [data], offsetRange: { first: 0n, last: 0n }, clock })
-    spans += meta.spanCount
-    bytes += meta.sizeBytes
-  }
+  const written = await writeStampedBlocks({ dir: completeParentPath(join(dir, 'wal'), DEFAULT_TENANT), tenant: DEFAULT_TENANT, data, blocks: blockCount, partitions })
+  const spans = written.reduce((n, w) => n + w.meta.spanCount, 0)
+  const bytes = written.reduce((n, w) => n + w.meta.sizeBytes, 0)
   report(B, 'setup_block_spans', spans, 'spans', { blocks: blockCount, tracesPerBlock: perBlock, blockBytes: Math.round(bytes / blockCount), writeSeconds: Math.round((performance.now() - w0) / 100) / 10 })
 
   const node = await startNodeChild(dir, { args: ['--live_store.partitions', Array.from({ length: partitions }, (_, p) => p).join(','), '--overrides.max_traces_per_user', '0'], startTimeoutMs: 120_000 })

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { TracesData } from '../common/otlp/model.ts'
 import { seededRandom } from '../common/random.ts'
 import { DEFAULT_TENANT } from '../ingest/record-format.ts'
 import { generateTraces } from '../tools/index.ts'
-import { writeBlock } from '../wal/index.ts'
 import { completeParentPath } from '../wal/layout.ts'
+import { writeStampedBlocks } from './helpers/blocks.ts'
 import { httpAgent, httpRequest, quantile } from './helpers/http.ts'
 import { startNodeChild } from './helpers/node-child.ts'
 import { report } from './report.ts'
@@ -39,14 +37,6 @@ const queries = Number(values.queries)
 const partitions = Number(values.partitions)
 if (loadavg()[0]! > 1) console.error(`${B}: the machine is busy (load average ${loadavg()[0]!.toFixed(1)}); figures may be disturbed`)
 
-/** Writes `round` into bytes 4..7 of every trace id (and link trace id), so each block holds distinct traces. */
-function stamp (d: TracesData, round: number): void {
-  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
-    s.traceId.writeUInt32BE(round, 4)
-    for (const l of s.links) l.traceId.writeUInt32BE(round, 4)
-  }
-}
-
 /** Spans in a v1 JSON answer (`batches[].scopeSpans[].spans[]`). */
 function spansIn (body: Buffer): number {
   const t = JSON.parse(body.toString('utf8')) as { batches?: { scopeSpans?: { spans?: unknown[] }[] }[] }
@@ -62,18 +52,11 @@ try {
   const spansPerTrace = new Map<string, number>()
   for (const rs of data.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) spansPerTrace.set(s.traceId.toString('hex'), (spansPerTrace.get(s.traceId.toString('hex')) ?? 0) + 1)
   const ids: { id: string, spans: number }[] = []
-  const parent = completeParentPath(join(dir, 'wal'), DEFAULT_TENANT)
-  const clock = { now: () => Date.now() }
-  let spans = 0
-  let bytes = 0
   const w0 = performance.now()
-  for (let b = 0; b < blockCount; b++) {
-    stamp(data, b + 1)
-    const meta = await writeBlock({ dir: parent, tenant: DEFAULT_TENANT, partition: b % partitions, blockId: randomUUID(), traces: [data], offsetRange: { first: 0n, last: 0n }, clock })
-    spans += meta.spanCount
-    bytes += meta.sizeBytes
-    for (const [hex, n] of spansPerTrace) ids.push({ id: hex.slice(0, 8) + (b + 1).toString(16).padStart(8, '0') + hex.slice(16), spans: n })
-  }
+  const written = await writeStampedBlocks({ dir: completeParentPath(join(dir, 'wal'), DEFAULT_TENANT), tenant: DEFAULT_TENANT, data, blocks: blockCount, partitions })
+  for (const { round } of written) for (const [hex, n] of spansPerTrace) ids.push({ id: hex.slice(0, 8) + round.toString(16).padStart(8, '0') + hex.slice(16), spans: n })
+  const spans = written.reduce((n, w) => n + w.meta.spanCount, 0)
+  const bytes = written.reduce((n, w) => n + w.meta.sizeBytes, 0)
   const writeSec = (performance.now() - w0) / 1000
   const params = { blocks: blockCount, tracesPerBlock: perBlock, spansPerBlock: Math.round(spans / blockCount), blockBytes: Math.round(bytes / blockCount), queries }
   report(B, 'setup_write_spans_per_s', spans / writeSec, 'spans/s', params)
