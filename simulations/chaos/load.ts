@@ -71,8 +71,12 @@ export async function fetchSpanCounts (httpPort: number, traceId: string, agent:
     return `request failed: ${(err as Error).message}`
   }
   const text = res.body.toString('utf8')
-  if (res.status !== 200) return `HTTP ${res.status}: ${text.slice(0, 200)}`
-  const body = JSON.parse(text) as { trace: { resourceSpans?: { scopeSpans?: { spans?: { spanId?: string }[] }[] }[] } }
+  return res.status === 200 ? spanIdCounts(text) : `HTTP ${res.status}: ${text.slice(0, 200)}`
+}
+
+/** Occurrences of each span id (hex) in a `/api/v2/traces/{id}` JSON answer (the crash test reads answers the same way). */
+export function spanIdCounts (v2Json: string): Map<string, number> {
+  const body = JSON.parse(v2Json) as { trace: { resourceSpans?: { scopeSpans?: { spans?: { spanId?: string }[] }[] }[] } }
   const counts = new Map<string, number>()
   for (const rs of body.trace.resourceSpans ?? []) {
     for (const ss of rs.scopeSpans ?? []) {

@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { decodeTracesProto } from '../../common/otlp/index.ts'
 import { seededRandom } from '../../common/random.ts'
 import type { Random } from '../../common/random.ts'
+import { spanIdCounts } from '../../simulations/chaos/load.ts'
 import { parseAckLog } from '../../tools/index.ts'
 import type { AckedSpan } from '../../tools/index.ts'
 import { repoRoot, tempDir } from '../helpers/broker.ts'
@@ -364,18 +365,7 @@ async function fetchSpanCounts (api: string, traceId: string): Promise<Map<strin
     return `fetch failed: ${(err as Error).message}`
   }
   const text = await res.text()
-  if (res.status !== 200) return `HTTP ${res.status}: ${text.slice(0, 200)}`
-  const body = JSON.parse(text) as { trace: { resourceSpans?: { scopeSpans?: { spans?: { spanId?: string }[] }[] }[] } }
-  const counts = new Map<string, number>()
-  for (const rs of body.trace.resourceSpans ?? []) {
-    for (const ss of rs.scopeSpans ?? []) {
-      for (const s of ss.spans ?? []) {
-        const id = Buffer.from(s.spanId ?? '', 'base64').toString('hex')
-        counts.set(id, (counts.get(id) ?? 0) + 1)
-      }
-    }
-  }
-  return counts
+  return res.status === 200 ? spanIdCounts(text) : `HTTP ${res.status}: ${text.slice(0, 200)}`
 }
 
 /** One line per trace with lost or duplicated spans, and per unreadable trace. */
