@@ -48,10 +48,10 @@ describe('BlockStore retention', () => {
       assert.ok(existsSync(oldBlock.dir))
 
       clock.advance(2 * MIN)
-      await waitFor(() => !existsSync(oldBlock.dir), 'the old block\'s deletion')
+      // The counter moves once the whole deletion finished, a moment after the directory is gone.
+      await waitFor(async () => !existsSync(oldBlock.dir) && await metric(registry, 'tempo_live_store_blocks_cleared_total', { block_type: 'complete' }) === 1, 'the old block\'s deletion')
       assert.ok(existsSync(store.blocks('t')[0]!.dir))
       await assert.rejects(oldBlock.readers[0]!.findTrace(oldId), /closed/)
-      assert.equal(await metric(registry, 'tempo_live_store_blocks_cleared_total', { block_type: 'complete' }), 1)
     } finally {
       await store.stop()
     }
@@ -71,8 +71,7 @@ describe('BlockStore retention', () => {
       assert.deepStrictEqual(store.blocks('t').map((b) => b.partition), [1])
       assert.ok(lines.some((l) => l.level === 40 && /aged out before it was completed/.test(l.msg)))
       clock.advance(2 * MIN)
-      await waitFor(() => !existsSync(oldDir), 'the WAL block\'s deletion')
-      assert.equal(await metric(registry, 'tempo_live_store_blocks_cleared_total', { block_type: 'wal' }), 1)
+      await waitFor(async () => !existsSync(oldDir) && await metric(registry, 'tempo_live_store_blocks_cleared_total', { block_type: 'wal' }) === 1, 'the WAL block\'s deletion')
     } finally {
       await store.stop()
     }

@@ -94,7 +94,7 @@ export function tick (): Promise<void> {
 }
 
 /** Polls `cond` (real time, every few ms) until it holds; fails after `timeoutMs`. */
-export async function waitFor (cond: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 3000): Promise<void> {
+export async function waitFor (cond: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs
   while (!(await cond())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`)
