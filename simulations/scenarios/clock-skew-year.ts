@@ -9,7 +9,7 @@
  */
 import { RogueCheck } from '../invariants.ts'
 import type { Scenario } from '../scenario.ts'
-import { formCluster, scenarioRing, waitFor, zonedNodes } from './common.ts'
+import { formCluster, twoZoneSetup, waitFor } from './common.ts'
 
 const year = 365 * 86_400_000
 const victim = 'b-1'
@@ -24,7 +24,7 @@ export const clockSkewYearScenario: Scenario = {
   description: `Two zones. ${victim}'s clock jumps a year ahead; after 20 s it is fixed; 20 s later ${victim} restarts. While it is ahead nothing it writes may be adopted (stamps beyond max_clock_skew), the other replicas must agree and answer queries; after its restart every replica must agree within 5 s.`,
   defaultNodes: 12,
   minNodes: 4,
-  setup: (n) => ({ cluster: { nodes: zonedNodes(n, 2), ring: scenarioRing(2) } }),
+  setup: twoZoneSetup,
   async run (ctx) {
     const { sim, monitor } = ctx
     await formCluster(ctx)

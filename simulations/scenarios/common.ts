@@ -5,7 +5,7 @@
 import type { RingConfig } from '../../ring/config.ts'
 import { listPartitions } from '../../ring/read.ts'
 import type { NodeSpec } from '../node.ts'
-import type { ScenarioContext } from '../scenario.ts'
+import type { ScenarioContext, ScenarioSetup } from '../scenario.ts'
 
 export const zoneNames = ['a', 'b', 'c', 'd', 'e'] as const
 
@@ -32,6 +32,11 @@ export function zonedNodes (nodes: number, zones: number): NodeSpec[] {
  */
 export function scenarioRing (zones: number, overrides: Partial<RingConfig> = {}): Partial<RingConfig> {
   return { min_partition_owners_count: zones, min_partition_owners_duration: 2_000, ...overrides }
+}
+
+/** The most common topology: `nodes` spread over two zones, with the scenario ring settings. */
+export function twoZoneSetup (nodes: number): ScenarioSetup {
+  return { cluster: { nodes: zonedNodes(nodes, 2), ring: scenarioRing(2) } }
 }
 
 /** Runs until `done()` holds (checked every `stepMs`), at most `limitMs`; the time it took, or undefined. */

@@ -13,7 +13,7 @@ import { createPartition } from '../../ring/edits.ts'
 import { ChangeTracker, quantile } from '../changes.ts'
 import { link } from '../latency.ts'
 import type { Scenario } from '../scenario.ts'
-import { formCluster, scenarioRing, seconds, waitFor, zonedNodes } from './common.ts'
+import { formCluster, seconds, twoZoneSetup, waitFor } from './common.ts'
 
 /** Two anti-entropy rounds at their longest (30 s + 25 % jitter, each): a replica that misses a change is repaired when it pulls a peer that has it or such a peer pulls it, so one round repairs most, not all. */
 const repairBoundMs = 75_000
@@ -25,7 +25,7 @@ export const messageLossScenario: Scenario = {
   description: `Two zones. Gossip loss 10 %, 30 %, 50 % in turn (with 5 % duplicated and 10 % reordered); in each phase ${changesPerPhase} ring changes by different writers. Every change must reach every live replica within ${repairBoundMs / 1000} s (anti-entropy repairs what gossip lost), queries must keep answering, and after the loss ends every replica must agree within ${repairBoundMs / 1000} s.`,
   defaultNodes: 12,
   minNodes: 4,
-  setup: (n) => ({ cluster: { nodes: zonedNodes(n, 2), ring: scenarioRing(2) } }),
+  setup: twoZoneSetup,
   async run (ctx) {
     const { sim, monitor } = ctx
     const changes = new ChangeTracker(sim, monitor)

@@ -7,7 +7,7 @@
  * within 5 s.
  */
 import type { Scenario } from '../scenario.ts'
-import { formCluster, scenarioRing, waitFor, zonedNodes } from './common.ts'
+import { formCluster, twoZoneSetup, waitFor } from './common.ts'
 
 export const restartChurnScenario: Scenario = {
   name: 'restart-churn',
@@ -15,7 +15,7 @@ export const restartChurnScenario: Scenario = {
   description: 'Two zones; for 60 s one owner at a time restarts (alternately a graceful stop and a crash), down for 1–3 s, and waits until it runs again plus 2 s before the next. Queries must answer every partition with a live owner, no deleted owner may come back, and the replicas must agree within 5 s of the last restart.',
   defaultNodes: 12,
   minNodes: 4,
-  setup: (n) => ({ cluster: { nodes: zonedNodes(n, 2), ring: scenarioRing(2) } }),
+  setup: twoZoneSetup,
   async run (ctx) {
     const { sim, monitor } = ctx
     await formCluster(ctx)

@@ -10,7 +10,7 @@
 import { RogueCheck } from '../invariants.ts'
 import { RoguePeer } from '../rogue.ts'
 import type { Scenario } from '../scenario.ts'
-import { formCluster, scenarioRing, zonedNodes } from './common.ts'
+import { formCluster, twoZoneSetup } from './common.ts'
 
 const year = 365 * 86_400_000
 
@@ -20,7 +20,7 @@ export const roguePeerScenario: Scenario = {
   description: 'Two zones and a rogue peer holding the cluster key. Attacks: future timestamps, unbound and foreign owner entries, binding itself, 1,000 fake partitions, impersonation, a forged full state, a 10 s flood of valid deltas, and a tombstone storm over every partition. Honest replicas may adopt only what the lifecycle lets any member write; they must keep agreeing (within 5 s of the rogue leaving) and answering queries.',
   defaultNodes: 12,
   minNodes: 4,
-  setup: (n) => ({ cluster: { nodes: zonedNodes(n, 2), ring: scenarioRing(2) } }),
+  setup: twoZoneSetup,
   async run (ctx) {
     const { sim, monitor } = ctx
     await formCluster(ctx)

@@ -14,7 +14,7 @@ import { compareHlc } from '../../ring/hlc.ts'
 import type { Stamp } from '../../ring/register.ts'
 import type { SimNode } from '../node.ts'
 import type { Scenario, ScenarioContext } from '../scenario.ts'
-import { formCluster, scenarioRing, zonedNodes } from './common.ts'
+import { formCluster, twoZoneSetup } from './common.ts'
 
 const base = 100
 const perKind = 10
@@ -44,7 +44,7 @@ export const sameTickWritesScenario: Scenario = {
   description: 'Two zones. Thirty new partitions, then in one millisecond ten pairs of nodes each delete and reactivate the same inactive partition, ten pairs set the same pending partition inactive, and ten pairs lock and reactivate the same inactive partition. Every replica must agree within 1 s; a delete and a reactivation with equal stamps must end deleted everywhere.',
   defaultNodes: 12,
   minNodes: 4,
-  setup: (n) => ({ cluster: { nodes: zonedNodes(n, 2), ring: scenarioRing(2) } }),
+  setup: twoZoneSetup,
   async run (ctx) {
     const { sim, monitor } = ctx
     await formCluster(ctx)
