@@ -55,6 +55,7 @@ export function ringConfigOf (c: NodeConfig): RingConfig {
     instance_zone: c.live_store.instance_zone,
     partitions: [...c.live_store.partitions],
     tombstone_horizon: c.memberlist.tombstone_horizon,
+    departure_horizon: c.memberlist.departure_horizon,
     max_clock_skew: c.memberlist.max_clock_skew,
     anti_entropy_interval: c.memberlist.anti_entropy_interval,
     join_members: [...c.memberlist.join_members],

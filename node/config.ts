@@ -118,7 +118,7 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
     ...validateLiveStoreIngestConfig(typed.live_store),
     ...validateLiveTracesConfig(typed.live_store),
     ...validateRingConfig({ ...typed.memberlist, ...typed.live_store.partition_ring, instance_id: typed.live_store.instance_id, instance_zone: typed.live_store.instance_zone, partitions: [] }, 'live_store.partition_ring')
-      .map((i) => ({ ...i, key: i.key.replace(/^live_store\.partition_ring\.(tombstone_horizon|anti_entropy_interval|max_clock_skew|join_members)/, 'memberlist.$1') })),
+      .map((i) => ({ ...i, key: i.key.replace(/^live_store\.partition_ring\.(tombstone_horizon|departure_horizon|anti_entropy_interval|max_clock_skew|join_members)/, 'memberlist.$1') })),
     ...(typed.memberlist.enabled && typed.live_store.instance_id === '' ? [{ key: 'live_store.instance_id', message: 'must be set when memberlist.enabled (the node\'s id in the ring)' }] : []),
     ...validateBlockLifecycleConfig(typed.live_store),
     ...validateOverridesConfig(typed.overrides),

@@ -43,7 +43,8 @@ export const memberlistSchema = {
   advertise_addr: { type: 'string', default: '', allowEmpty: true, doc: 'Address other nodes dial, when it differs from `bind_addr` (0.0.0.0 advertises every interface).' },
   data_dir: { type: 'string', default: './data/memberlist', doc: 'Directory of this node\'s persisted libp2p key (`peer.key`): the peer id survives restarts.' },
   key_file: { type: 'string', default: '', allowEmpty: true, doc: 'File holding the cluster pre-shared key (`livestore keygen` writes one); a host without it cannot connect. Empty = an open network (development only; a warning is logged).' },
-  tombstone_horizon: { type: 'duration', default: 300_000, min: 1, doc: 'How long deleted partitions, owners and left members are kept before they are forgotten (dskit `left_ingesters_timeout`). Must exceed the longest network partition the cluster should heal from.' },
+  tombstone_horizon: { type: 'duration', default: 300_000, min: 1, doc: 'How long deleted owner entries are kept before they are forgotten (dskit `left_ingesters_timeout`). A node deletes its owner entries only when it leaves, and its `left` entry (kept for `departure_horizon`) buries them too.' },
+  departure_horizon: { type: 'duration', default: 24 * 3_600_000, min: 1, doc: 'How long members that left and deleted partitions are kept (one small entry per node or partition id). Must exceed the longest network partition the cluster should heal from: a replica cut off for longer can bring them, and a departed node\'s ownership, back.' },
   max_clock_skew: { type: 'duration', default: 30_000, min: 1, doc: 'Gossip stamped further than this ahead of the local clock is rejected.' },
   anti_entropy_interval: { type: 'duration', default: 30_000, min: 1, doc: 'Full-state push/pull with one random peer, this often (scaled up above 32 members, like memberlist `pull_push_interval`).' },
   join_members: { type: 'list', default: [], doc: 'Addresses (multiaddrs) of members to pull the ring from at startup; empty = start alone.' },
@@ -54,6 +55,7 @@ export const ringSchema = {
   ...ringIdentitySchema,
   ...partitionRingSchema,
   tombstone_horizon: memberlistSchema.tombstone_horizon,
+  departure_horizon: memberlistSchema.departure_horizon,
   max_clock_skew: memberlistSchema.max_clock_skew,
   anti_entropy_interval: memberlistSchema.anti_entropy_interval,
   join_members: memberlistSchema.join_members,
@@ -76,6 +78,9 @@ export function validateRingConfig (c: RingConfig, prefix = 'ring'): ConfigIssue
   // delete can push the deleted entry back after everyone else forgot it (model.ts gcTombstones).
   if (c.tombstone_horizon <= c.anti_entropy_interval) {
     issues.push({ key: `${prefix}.tombstone_horizon`, message: `must be > anti_entropy_interval (${c.anti_entropy_interval}ms), got ${c.tombstone_horizon}ms` })
+  }
+  if (c.departure_horizon < c.tombstone_horizon) {
+    issues.push({ key: `${prefix}.departure_horizon`, message: `must be >= tombstone_horizon (${c.tombstone_horizon}ms), got ${c.departure_horizon}ms` })
   }
   return issues
 }

@@ -10,7 +10,9 @@
  *   resolves (so `synced` means "has seen a peer's full ring, or found no peer"), and every
  *   `anti_entropy_interval` with a random connected peer, scaled above 32 members like
  *   memberlist's `pushPullScale`.
- * - Tombstones are garbage-collected on a timer (`tombstone_horizon`).
+ * - Tombstones are garbage-collected on a timer (`tombstone_horizon`, `departure_horizon`), and
+ *   after every change the owner entries of nodes that left are dropped (model.ts
+ *   `dropDepartedOwners`).
  * Every mutation of the state runs on one serial queue (serial-queue.ts).
  *
  * Re-broadcast policy: a merged delta is NOT re-published. dskit re-broadcasts the resulting
@@ -38,7 +40,7 @@ import type { RingTx } from './gossip-tx.ts'
 import { GossipRejectError, checkDelta, checkFullState, decodeChecked, peerAddress, peerIdOf } from './gossip-validate.ts'
 import { HybridClock, checkSkew } from './hlc.ts'
 import type { RingMetrics } from './metrics.ts'
-import { emptyRing, gcTombstones, isEmptyRing, maxTimestamp, merge } from './model.ts'
+import { buryDeparted, emptyRing, gcTombstones, isEmptyRing, maxTimestamp, merge } from './model.ts'
 import type { RingState } from './model.ts'
 import { listMembers } from './read.ts'
 import { SerialQueue } from './serial-queue.ts'
@@ -53,7 +55,7 @@ export interface RingReplicaDeps {
   transport: GossipTransport
   clock: Clock
   random: Random
-  config: Pick<RingConfig, 'max_clock_skew' | 'anti_entropy_interval' | 'tombstone_horizon' | 'join_members' | 'heartbeat_timeout'>
+  config: Pick<RingConfig, 'max_clock_skew' | 'anti_entropy_interval' | 'tombstone_horizon' | 'departure_horizon' | 'join_members' | 'heartbeat_timeout'>
   events: RingEvents
   logger?: Logger
   metrics?: RingMetrics
@@ -125,7 +127,8 @@ export class RingReplica extends ServiceBase {
     const { result, delta } = await this.#queue.run(() => {
       const tx = new Tx(this.#ring, this.nodeId, () => ({ ts: this.hlc.now(), writer: this.nodeId }))
       const result = fn(tx)
-      if (!isEmptyRing(tx.delta)) this.#commit(tx.state, tx.delta, 'local')
+      const r = buryDeparted({ state: tx.state, delta: tx.delta })
+      if (!isEmptyRing(r.delta)) this.#commit(r.state, r.delta, 'local')
       return { result, delta: tx.delta }
     })
     if (!isEmptyRing(delta) && this.#open) await this.#publish(delta)
@@ -183,7 +186,8 @@ export class RingReplica extends ServiceBase {
 
   /** Drops tombstones older than the horizon (a local step: nothing to gossip, nothing visible). */
   gc (now: number): Promise<void> {
-    return this.#queue.run(() => { this.#ring = gcTombstones(this.#ring, this.#deps.config.tombstone_horizon, now) })
+    const { tombstone_horizon: ownersMs, departure_horizon: departuresMs } = this.#deps.config
+    return this.#queue.run(() => { this.#ring = gcTombstones(this.#ring, { ownersMs, departuresMs }, now) })
   }
 
   /** Resolves once every queued mutation and publish has finished (for tests and stop). */
@@ -288,7 +292,7 @@ export class RingReplica extends ServiceBase {
       if (err instanceof ClockSkewError) throw new GossipRejectError('clock_skew', err.message)
       throw err
     }
-    const r = merge(this.#ring, incoming)
+    const r = buryDeparted(merge(this.#ring, incoming))
     this.stats.merged(!isEmptyRing(r.delta))
     if (!isEmptyRing(r.delta)) this.#commit(r.state, r.delta, 'remote')
   }

@@ -14,8 +14,9 @@
  *   decide which owned partitions this node consumes (ownership.ts) and emit
  *   `partition:assigned` / `partition:revoked`, and `member:suspect` for heartbeats gone stale.
  * - stop: revoke every partition, let `releasePartitions` stop the readers, and only then publish
- *   the owner tombstones (`remove_owner_on_shutdown`, or a prepared downscale) and the member's
- *   `left` entry, so a standby never starts consuming before this node has stopped.
+ *   the owner tombstones and the member's `left` entry (`remove_owner_on_shutdown`, or a prepared
+ *   downscale; otherwise the node stays registered and its heartbeat expires), so a standby never
+ *   starts consuming before this node has stopped.
  * Every ring change goes through the replica's serial queue (`replica.edit`).
  *
  * Consumer hand-over: a node that has just registered (less than `heartbeat_timeout` ago) does
@@ -112,9 +113,12 @@ export class PartitionLifecycler extends ServiceBase {
     for (const p of released) this.#revoke(p, 'stopping')
     if (released.length > 0) await this.#deps.releasePartitions?.(released)
     if (this.#registeredAt === undefined) return
-    const removeOwners = this.#deps.config.remove_owner_on_shutdown || this.#downscalePrepared
+    // Keeping the ownership (Tempo's `remove_owner_on_shutdown: false`) means staying a member,
+    // as Tempo's instance stays in the ring: a `left` entry would bury the owner entries
+    // (model.ts dropDepartedOwners). Peers then see the heartbeat expire instead.
+    if (!this.#deps.config.remove_owner_on_shutdown && !this.#downscalePrepared) return
     await this.#deps.replica.edit((tx) => {
-      if (removeOwners) for (const p of this.partitions) tx.apply((s, at) => removeOwner(s, at, this.nodeId, p))
+      for (const p of this.partitions) tx.apply((s, at) => removeOwner(s, at, this.nodeId, p))
       tx.apply((s, at) => removeMember(s, at, this.nodeId))
     })
   }

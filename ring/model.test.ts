@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { ManualClock } from '../test/fakes/clock.ts'
 import { ClockSkewError } from './errors.ts'
 import { HybridClock } from './hlc.ts'
-import { defaultTombstoneHorizonMs, gcTombstones, maxTimestamp, merge } from './model.ts'
+import { defaultTombstoneHorizonMs, departureCandidates, dropDepartedOwners, gcTombstones, maxTimestamp, merge } from './model.ts'
 import type { RingState } from './model.ts'
 import { member, owner, partition, reg, ring, t } from './testing.ts'
 
@@ -174,7 +174,7 @@ describe('clock skew on the receive path', () => {
 describe('tombstone GC', () => {
   const now = 1_700_000_000_000
   const H = defaultTombstoneHorizonMs
-  const cases: { name: string, state: RingState, horizon: number, expected: RingState }[] = [
+  const cases: { name: string, state: RingState, horizon: number, departures?: number, expected: RingState }[] = [
     {
       name: 'drops a partition tombstone older than the horizon',
       state: ring({ partitions: [partition(1, 'deleted', t(now - H - 1), 'w1'), partition(2, 'active', t(now - 10 * H), 'w1')] }),
@@ -203,6 +203,20 @@ describe('tombstone GC', () => {
       expected: ring({ members: [member('a-0', 'left', 'a', t(now - H - 1), t(now - 5))] }),
     },
     {
+      name: 'keeps members that left and deleted partitions for the departure horizon, owner tombstones only for their own',
+      state: ring({
+        partitions: [partition(1, 'deleted', t(now - H - 1), 'w1')],
+        owners: [owner('b-0', 2, 'deleted', 'b', t(now - H - 1))],
+        members: [member('a-0', 'left', 'a', t(now - H - 1)), member('b-0', 'active', 'b', t(now - H - 1))],
+      }),
+      horizon: H,
+      departures: 10 * H,
+      expected: ring({
+        partitions: [partition(1, 'deleted', t(now - H - 1), 'w1')],
+        members: [member('a-0', 'left', 'a', t(now - H - 1)), member('b-0', 'active', 'b', t(now - H - 1))],
+      }),
+    },
+    {
       name: 'a shorter configured horizon drops younger tombstones',
       state: ring({ owners: [owner('a-0', 1, 'deleted', 'a', t(now - 2000))] }),
       horizon: 1000,
@@ -210,19 +224,49 @@ describe('tombstone GC', () => {
     },
   ]
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(gcTombstones(c.state, c.horizon, now), c.expected))
+    it(c.name, () => assert.deepEqual(gcTombstones(c.state, { ownersMs: c.horizon, departuresMs: c.departures ?? c.horizon }, now), c.expected))
   }
 
   it('returns the same state object when nothing is old enough', () => {
     const s = ring({ partitions: [partition(1, 'deleted', t(now), 'w1')] })
-    assert.equal(gcTombstones(s, H, now), s)
+    assert.equal(gcTombstones(s, { ownersMs: H, departuresMs: H }, now), s)
   })
 
   it('after GC, a stale live entry arriving from a replica cut off for longer than the horizon comes back (the documented limit)', () => {
     const tomb = ring({ owners: [owner('a-0', 1, 'deleted', 'a', t(now - H - 1))] })
-    const afterGc = gcTombstones(tomb, H, now)
+    const afterGc = gcTombstones(tomb, { ownersMs: H, departuresMs: H }, now)
     const ghost = ring({ owners: [owner('a-0', 1, 'active', 'a', t(now - 2 * H))] })
     assert.deepEqual(merge(tomb, ghost).state, tomb, 'before GC the tombstone wins')
     assert.deepEqual(merge(afterGc, ghost).state, ghost, 'after GC nothing remembers the delete')
+  })
+
+  it('while the node\'s `left` entry lives, its stale owner entries stay buried after the owner tombstones are gone', () => {
+    const left = member('a-0', 'left', 'a', t(now - H - 1))
+    const afterGc = gcTombstones(ring({ owners: [owner('a-0', 1, 'deleted', 'a', t(now - H - 2))], members: [left] }), { ownersMs: H, departuresMs: 10 * H }, now)
+    assert.deepEqual(afterGc, ring({ members: [left] }))
+    const stale = ring({ owners: [owner('a-0', 1, 'active', 'a', t(now - 2 * H))], members: [member('a-0', 'active', 'a', t(now - 2 * H))] })
+    const r = merge(afterGc, stale)
+    assert.deepEqual(dropDepartedOwners(r.state, departureCandidates(r.delta)), afterGc)
+  })
+})
+
+describe('dropDepartedOwners', () => {
+  const now = 1_700_000_000_000
+  const live = owner('a-0', 1, 'active', 'a', t(now - 10))
+  it('drops owner entries older than their node\'s `left` entry, live or deleted', () => {
+    const s = ring({ owners: [live, owner('a-0', 2, 'deleted', 'a', t(now - 5))], members: [member('a-0', 'left', 'a', t(now))] })
+    assert.deepEqual(dropDepartedOwners(s), ring({ members: [member('a-0', 'left', 'a', t(now))] }))
+  })
+  it('keeps the owner entries of a member that is active again or left before writing them', () => {
+    for (const m of [member('a-0', 'active', 'a', t(now)), member('a-0', 'left', 'a', t(now - 20))]) {
+      const s = ring({ owners: [live], members: [m] })
+      assert.equal(dropDepartedOwners(s), s)
+    }
+  })
+  it('checks only the given nodes when asked to', () => {
+    const s = ring({ owners: [live], members: [member('a-0', 'left', 'a', t(now))] })
+    assert.equal(dropDepartedOwners(s, new Set(['b-0'])), s)
+    assert.equal(dropDepartedOwners(s, new Set()), s)
+    assert.deepEqual(departureCandidates(ring({ owners: [owner('c-0', 1, 'active', 'c', t(now))], members: [member('a-0', 'left', 'a', t(now)), member('b-0', 'active', 'b', t(now))] })), new Set(['c-0', 'a-0']))
   })
 })

@@ -26,8 +26,10 @@
  * register by register, which makes the state a join-semilattice.
  *
  * Not part of the lattice, and therefore separate, named operations: local edits (edits.ts,
- * checked against the transition table) and tombstone garbage collection (`gcTombstones`).
+ * checked against the transition table), tombstone garbage collection (`gcTombstones`) and
+ * dropping departed nodes' owner entries (`dropDepartedOwners`).
  */
+import { compareHlc } from './hlc.ts'
 import type { Hlc } from './hlc.ts'
 import { compareStringArrays, compareStrings, mergeLww, mergeStamp } from './register.ts'
 import type { Lww, LwwOrder, Stamp } from './register.ts'
@@ -80,8 +82,16 @@ export interface MergeResult {
   readonly delta: RingState
 }
 
-/** How long tombstones are kept before `gcTombstones` may drop them (dskit `left_ingesters_timeout`). */
+/** How long owner tombstones are kept before `gcTombstones` may drop them (dskit `left_ingesters_timeout`). */
 export const defaultTombstoneHorizonMs = 5 * 60_000
+
+/**
+ * How long the tombstones of members that left and of deleted partitions are kept. They are one
+ * small entry per node id or partition id, and while a node's `left` entry lives it also buries
+ * every older owner entry of that node (`dropDepartedOwners`), so a replica cut off for less than
+ * this cannot bring any of them back (ring-crdt.md §5.3 "a stale re-appearance loses").
+ */
+export const defaultDepartureHorizonMs = 24 * 3_600_000
 
 /** The map key of an owner entry. Unambiguous: the partition is the part after the last `/`. */
 export function ownerKey (ownerId: string, partition: number): string {
@@ -183,11 +193,60 @@ export function maxTimestamp (s: RingState): Hlc | undefined {
 }
 
 /**
- * Drops tombstones (deleted partitions, deleted owners, members that left) whose timestamp is
- * more than `horizonMs` before `now` (milliseconds, same scale as `Hlc.wall`; for a member that
- * left, its last heartbeat must be that old too); pass
- * `defaultTombstoneHorizonMs` for dskit's 5 minutes. Returns `state` itself when nothing is
- * dropped.
+ * Drops the owner entries, live or deleted, of nodes whose `left` member entry is newer than
+ * them: a node deletes its owner entries before it leaves, so anything of it older than its
+ * departure is either a tombstone it wrote or a stale copy from a replica that was cut off. This
+ * is what keeps a long network partition from resurrecting a departed node's ownership after the
+ * owner tombstones were garbage-collected (cortex#4010): the `left` entry outlives them
+ * (`defaultDepartureHorizonMs`). A node that rejoins writes a newer `active` entry and new owner
+ * entries, which this leaves alone.
+ *
+ * Like `gcTombstones` a local step outside the merge laws; every replica applies it after each
+ * change (gossip.ts), so replicas that merged the same entries hold the same state. `nodeIds`
+ * narrows the check to those owners (the ones a delta touched); without it every owner is checked.
+ * Returns `state` itself when nothing is dropped.
+ */
+export function dropDepartedOwners (state: RingState, nodeIds?: ReadonlySet<string>): RingState {
+  if (nodeIds?.size === 0) return state
+  const owners = dropWhere(state.owners, (o) => {
+    if (nodeIds !== undefined && !nodeIds.has(o.ownerId)) return false
+    const m = state.members.get(o.ownerId)
+    return m !== undefined && m.info.value.state === 'left' && compareHlc(m.info.ts, o.ts) > 0
+  })
+  return owners === state.owners ? state : { ...state, owners }
+}
+
+/** The node ids whose owner entries `delta` may have made departed: its owners' and its leavers'. */
+export function departureCandidates (delta: RingState): Set<string> {
+  const ids = new Set<string>()
+  for (const o of delta.owners.values()) ids.add(o.ownerId)
+  for (const m of delta.members.values()) if (m.info.value.state === 'left') ids.add(m.nodeId)
+  return ids
+}
+
+/**
+ * A merge (or an edit) followed by `dropDepartedOwners` on what it touched: the delta keeps only
+ * the owner entries the state still holds, so a buried entry counts as never adopted.
+ */
+export function buryDeparted (r: MergeResult): MergeResult {
+  const state = dropDepartedOwners(r.state, departureCandidates(r.delta))
+  if (state === r.state) return r
+  const owners = new Map([...r.delta.owners].filter(([k, o]) => state.owners.get(k) === o))
+  return { state, delta: { ...r.delta, owners } }
+}
+
+export interface TombstoneHorizons {
+  /** Owner tombstones (`tombstone_horizon`). */
+  readonly ownersMs: number
+  /** Members that left and deleted partitions (`departure_horizon`). */
+  readonly departuresMs: number
+}
+
+/**
+ * Drops tombstones whose timestamp is older than their horizon before `now` (milliseconds, same
+ * scale as `Hlc.wall`): deleted owners after `ownersMs`; deleted partitions and members that
+ * left (whose last heartbeat must be that old too) after `departuresMs`. Also drops departed
+ * nodes' owner entries (`dropDepartedOwners`). Returns `state` itself when nothing is dropped.
  *
  * This is a local operation, not a merge: a replica that has dropped a tombstone and one that
  * has not differ until the other drops it too.
@@ -198,20 +257,22 @@ export function maxTimestamp (s: RingState): Hlc | undefined {
  * 10 000 nodes; ring-crdt.md §1.3) repairs any replica that missed it, well inside the 5-minute
  * horizon. Once every replica holds the tombstone, the deleted value is gone everywhere, so no
  * replica can gossip it back, and forgetting the tombstone changes nothing. The argument fails
- * only for a replica that was cut off for longer than the horizon (or for anyone replaying an
- * old message): its stale live entry would come back after the GC (cortex#4010). So the horizon
- * must exceed the longest partition or absence the cluster tolerates plus one anti-entropy
- * interval, and a node that was away longer must not push its old state (a restarted node starts
- * empty and pulls first; the lifecycler must do the same after a long network partition).
+ * for a replica that was cut off for longer than the horizon (or for anyone replaying an old
+ * message): its stale live entry would come back after the GC (cortex#4010). Owner entries are
+ * only ever deleted by a node that is leaving, so its `left` entry, kept for the much longer
+ * departure horizon, buries them; partitions and members have only the departure horizon.
+ * A replica away for longer than that can still resurrect entries (the limit ring-crdt.md §7
+ * "GC" accepts); a restarted node starts empty and pulls first, so only a cut, not a restart,
+ * can do that.
  */
-export function gcTombstones (state: RingState, horizonMs: number, now: number): RingState {
-  const limit = now - horizonMs
-  const old = (ts: Hlc): boolean => ts.wall < limit
-  const partitions = dropWhere(state.partitions, (p) => p.state.value === 'deleted' && old(p.state.ts))
-  const owners = dropWhere(state.owners, (o) => o.value.state === 'deleted' && old(o.ts))
-  const members = dropWhere(state.members, (m) => m.info.value.state === 'left' && old(m.info.ts) && old(m.heartbeat.ts))
-  if (partitions === state.partitions && owners === state.owners && members === state.members) return state
-  return { partitions, owners, members }
+export function gcTombstones (state: RingState, horizons: TombstoneHorizons, now: number): RingState {
+  const old = (ts: Hlc, horizonMs: number): boolean => ts.wall < now - horizonMs
+  const { ownersMs, departuresMs } = horizons
+  const partitions = dropWhere(state.partitions, (p) => p.state.value === 'deleted' && old(p.state.ts, departuresMs))
+  const owners = dropWhere(state.owners, (o) => o.value.state === 'deleted' && old(o.ts, ownersMs))
+  const members = dropWhere(state.members, (m) => m.info.value.state === 'left' && old(m.info.ts, departuresMs) && old(m.heartbeat.ts, departuresMs))
+  const out = partitions === state.partitions && owners === state.owners && members === state.members ? state : { partitions, owners, members }
+  return dropDepartedOwners(out)
 }
 
 function dropWhere<K, V> (m: ReadonlyMap<K, V>, drop: (v: V) => boolean): ReadonlyMap<K, V> {

@@ -63,7 +63,7 @@ describe('each invariant can fail', () => {
   })
 
   it('resurrection: a replica that drops tombstones at once takes a deleted owner back on heal', async () => {
-    const r = await run(partitionHealScenario, { nodes: 6, prepare: (sim) => { sim.node('a-2').ringOverrides = { tombstone_horizon: 1 } } })
+    const r = await run(partitionHealScenario, { nodes: 6, prepare: (sim) => { sim.node('a-2').ringOverrides = { tombstone_horizon: 1, departure_horizon: 1 } } })
     failsOn(r, 'resurrection')
     assert.match(r.violations.find((v) => v.invariant === 'resurrection')?.detail ?? '', /a-1/)
   })

@@ -11,7 +11,6 @@ import { runScenario } from './run.ts'
 import { scenarios } from './scenarios/index.ts'
 
 export const knownRingDefects: Readonly<Record<string, string>> = {
-  'partition-heal-long': 'ring defect: a replica cut off for longer than tombstone_horizon pushes the entries the others deleted (and garbage-collected) back on heal (ring/model.ts gcTombstones, cortex#4010)',
   'rogue-peer': 'ring defect: any bound member may write any partition register (ring/gossip-validate.ts), so a keyholder can delete every active partition',
 }
 

@@ -8,8 +8,9 @@
  *
  * `partition-heal` cuts for 60 s, well inside the tombstone horizon (5 min): side b learns the
  * deletions on heal. `partition-heal-long` cuts for the horizon plus a minute: side a has
- * garbage-collected the tombstones by then, and side b still holds a-1's entries as live
- * (ring/model.ts `gcTombstones` explains why the horizon must exceed the longest partition).
+ * garbage-collected a-1's owner tombstones by then while side b still holds them as live; a-1's
+ * `left` entry (kept for the departure horizon, 24 h) must bury them on heal (ring/model.ts
+ * `dropDepartedOwners`; this scenario found the resurrection before that rule existed).
  */
 import type { Scenario } from '../scenario.ts'
 import { formCluster, scenarioRing, seconds, waitFor, zonedNodes } from './common.ts'
