@@ -100,6 +100,17 @@ export function addOwner (state: RingState, at: Stamp, owner: OwnerSpec): MergeR
   return apply(state, { owners: [entry] })
 }
 
+/**
+ * Creates `owner.partition` as pending when absent (or deleted) and registers `owner` as its
+ * owner, in one step: what a node does for each partition it owns at startup, and the only form
+ * in which peers accept a new partition (gossip-authorize.ts: creation by an owner).
+ */
+export function claimPartition (state: RingState, at: Stamp, owner: OwnerSpec): MergeResult {
+  const created = createPartition(state, at, owner.partition)
+  const owned = addOwner(created.state, at, owner)
+  return { state: owned.state, delta: merge(created.delta, owned.delta).state }
+}
+
 export function removeOwner (state: RingState, at: Stamp, ownerId: string, partition: number): MergeResult {
   checkStamp(at)
   checkString(ownerId, 'owner id', false)

@@ -27,12 +27,14 @@ describe('gossip validators', () => {
   })
 
   it('accepts a promotion whose lock register another node wrote', () => {
-    const local = ring({ members: [alive('b', 'pb')] })
+    const local = ring({ members: [alive('b', 'pb')], owners: [owner('b', 0, 'active', 'b', t(1000))] })
     const promoted = ring({ partitions: [partition(0, 'active', t(5000), 'b', reg(false, t(1000), 'a'))], members: [alive('b', 'pb')] })
     assert.equal(checkDelta(local, promoted, 'pb', ctx), undefined)
     assert.equal(checkDelta(local, promoted, 'pa', ctx)?.reason, 'impersonation')
     const neither = ring({ partitions: [partition(0, 'active', t(5000), 'c', reg(false, t(1000), 'a'))], members: [alive('b', 'pb')] })
     assert.equal(checkDelta(local, neither, 'pb', ctx)?.reason, 'foreign_writer')
+    const notOwner = checkDelta(ring({ members: [alive('b', 'pb')] }), promoted, 'pb', ctx)
+    assert.deepEqual([notOwner?.reason, notOwner?.verdict], ['unauthorized_partition', 'ignore'])
   })
 
   it('lets a node that restarted with a new peer id rebind once its old heartbeat expired', () => {

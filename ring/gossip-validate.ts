@@ -13,8 +13,8 @@
  * - Owner entries and member entries are written only by the node they describe: in a delta,
  *   `ownerId` and `nodeId` must equal the writer (`foreign_owner`, `foreign_member`); in a full
  *   state, which relays everyone's entries, each such entry's writer must equal its id.
- * - Partition registers may be written by any member (creation, promotion, deletion of an
- *   ownerless inactive partition all happen on whichever node reconciles first).
+ * - Partition registers may be changed by the partition's owners, and deleted by any member once
+ *   the lifecycle allows it (gossip-authorize.ts; such a delta is ignored, not rejected).
  *
  * Node id ↔ peer id: a member entry lists the node's addresses, and one of them ends in
  * `/p2p/<peerId>` (libp2p's own convention; `advertisedAddresses` in gossip.ts adds a bare
@@ -31,6 +31,7 @@
  */
 import { LiveStoreError } from '../common/errors.ts'
 import { decodeMessage, versions } from './codec/index.ts'
+import { unauthorizedPartitionWrite } from './gossip-authorize.ts'
 import type { CodecLimits, RingMessage, RingMessageKind } from './codec/index.ts'
 import { RingCodecError } from './errors.ts'
 import type { MemberEntry, RingState } from './model.ts'
@@ -38,6 +39,7 @@ import type { MemberEntry, RingState } from './model.ts'
 export const rejectReasons = [
   'malformed', 'unknown_version', 'oversized', 'wrong_kind', 'clock_skew',
   'foreign_writer', 'foreign_owner', 'foreign_member', 'unbound_sender', 'impersonation',
+  'unauthorized_partition',
 ] as const
 export type RejectReason = typeof rejectReasons[number]
 
@@ -46,6 +48,15 @@ export class GossipRejectError extends LiveStoreError {
 
   constructor (readonly reason: RejectReason, message: string) {
     super(`gossip message rejected (${reason}): ${message}`)
+  }
+
+  /**
+   * What the transport's topic validator answers: `reject` (gossipsub penalises the sender) for
+   * what no honest node sends; `ignore` (dropped, not forwarded, no penalty) for a partition write
+   * an honest node may send to a receiver that missed earlier gossip (gossip-authorize.ts).
+   */
+  get verdict (): 'reject' | 'ignore' {
+    return this.reason === 'unauthorized_partition' ? 'ignore' : 'reject'
   }
 }
 
@@ -125,7 +136,10 @@ function checkWriter (local: RingState, delta: RingState, writer: string, sender
   for (const m of delta.members.values()) {
     if (m.nodeId !== writer) return new GossipRejectError('foreign_member', `${writer} wrote the member entry of ${m.nodeId}`)
   }
-  return checkBinding(local.members.get(writer), delta.members.get(writer), writer, sender, ctx)
+  const unbound = checkBinding(local.members.get(writer), delta.members.get(writer), writer, sender, ctx)
+  if (unbound !== undefined) return unbound
+  const unauthorized = unauthorizedPartitionWrite(local, delta, writer)
+  return unauthorized === undefined ? undefined : new GossipRejectError('unauthorized_partition', unauthorized)
 }
 
 function checkBinding (local: MemberEntry | undefined, incoming: MemberEntry | undefined, writer: string, sender: string, ctx: BindingContext): GossipRejectError | undefined {

@@ -38,6 +38,7 @@ import { GossipStats } from './gossip-stats.ts'
 import { Tx } from './gossip-tx.ts'
 import type { RingTx } from './gossip-tx.ts'
 import { GossipRejectError, checkDelta, checkFullState, decodeChecked, peerAddress, peerIdOf } from './gossip-validate.ts'
+import type { BindingContext } from './gossip-validate.ts'
 import { HybridClock, checkSkew } from './hlc.ts'
 import type { RingMetrics } from './metrics.ts'
 import { buryDeparted, emptyRing, gcTombstones, isEmptyRing, maxTimestamp, merge } from './model.ts'
@@ -145,7 +146,7 @@ export class RingReplica extends ServiceBase {
     try {
       const msg = decodeChecked(bytes, this.#deltaLimits, 'delta')
       const now = this.#deps.clock.now()
-      const err = checkDelta(this.#ring, msg.state, from, { now, heartbeatTimeoutMs: this.#deps.config.heartbeat_timeout })
+      const err = checkDelta(this.#ring, msg.state, from, this.#writeContext(now))
       if (err !== undefined) throw err
       const newest = maxTimestamp(msg.state)
       const skew = newest === undefined ? undefined : checkSkew(newest, now, this.hlc.maxSkewMs)
@@ -153,8 +154,12 @@ export class RingReplica extends ServiceBase {
       return 'accept'
     } catch (err) {
       this.#rejected(err, from)
-      return 'reject'
+      return err instanceof GossipRejectError ? err.verdict : 'reject'
     }
+  }
+
+  #writeContext (now: number): BindingContext {
+    return { now, heartbeatTimeoutMs: this.#deps.config.heartbeat_timeout }
   }
 
   /** Push/pull with one peer; false (and counted) when it fails or its answer is rejected. */
@@ -253,7 +258,7 @@ export class RingReplica extends ServiceBase {
     try {
       const msg = decodeChecked(bytes, this.#deltaLimits, 'delta')
       void this.#queue.run(() => {
-        const err = checkDelta(this.#ring, msg.state, from, { now: this.#deps.clock.now(), heartbeatTimeoutMs: this.#deps.config.heartbeat_timeout })
+        const err = checkDelta(this.#ring, msg.state, from, this.#writeContext(this.#deps.clock.now()))
         if (err !== undefined) throw err
         this.#absorb(msg.state)
       }).catch((err: unknown) => this.#rejected(err, from))

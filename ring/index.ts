@@ -30,7 +30,7 @@ export {
 export type { MemberEntry, MemberInfo, MergeResult, OwnerEntry, OwnerValue, PartitionEntry, RingState } from './model.ts'
 
 export {
-  addOwner, createPartition, deletePartition, editLimits, heartbeat, removeMember, removeOwner, setPartitionLock,
+  addOwner, claimPartition, createPartition, deletePartition, editLimits, heartbeat, removeMember, removeOwner, setPartitionLock,
   setPartitionState, upsertMember,
 } from './edits.ts'
 export type { MemberSpec, OwnerSpec } from './edits.ts'

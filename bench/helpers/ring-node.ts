@@ -13,7 +13,7 @@ import { viewVersion } from '../../node/ring-http.ts'
 import { systemClock } from '../../node/system-clock.ts'
 import { ringSchema } from '../../ring/config.ts'
 import type { RingConfig } from '../../ring/config.ts'
-import { createPartition } from '../../ring/edits.ts'
+import { claimPartition } from '../../ring/edits.ts'
 import { RingEvents } from '../../ring/events.ts'
 import { RingReplica } from '../../ring/gossip.ts'
 import { PartitionLifecycler } from '../../ring/lifecycler.ts'
@@ -176,7 +176,7 @@ export async function startRingNode (o: RingNodeOptions): Promise<RingNode> {
       },
       async createPartition (partition) {
         const at = epochMs()
-        await r.edit((tx) => tx.apply((s, stamp) => createPartition(s, stamp, partition)))
+        await r.edit((tx) => tx.apply((s, stamp) => claimPartition(s, stamp, { ownerId: id, partition, zone: config.instance_zone })))
         return at
       },
       async onSeen (minId, cb) {

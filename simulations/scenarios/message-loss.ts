@@ -9,7 +9,7 @@
  * round leaves a replica behind in some runs), queries must keep answering although heartbeats
  * are lost, and at the end (loss back to 0) every replica must agree within 75 s.
  */
-import { createPartition } from '../../ring/edits.ts'
+import { claimPartition } from '../../ring/edits.ts'
 import { ChangeTracker, quantile } from '../changes.ts'
 import { link } from '../latency.ts'
 import type { Scenario } from '../scenario.ts'
@@ -41,7 +41,7 @@ export const messageLossScenario: Scenario = {
         if (writer?.incarnation === undefined) continue
         changes.track(`partition ${id} (loss ${loss})`, (s) => s.partitions.has(id))
         sim.note(`${writer.id}: create partition ${id}`)
-        await sim.drive(writer.incarnation.replica.edit((tx) => tx.apply((s, at) => createPartition(s, at, id))))
+        await sim.drive(writer.incarnation.replica.edit((tx) => tx.apply((s, at) => claimPartition(s, at, { ownerId: writer.id, partition: id, zone: writer.zone }))))
         await sim.run(2_000)
       }
       const took = await waitFor(ctx, () => changes.settled(), repairBoundMs, 250)

@@ -1,7 +1,8 @@
 /**
  * A rogue peer with the cluster key (ring-crdt.md §5.3, §9.13): it connects to every node and
  * tries, in turn, a year-ahead timestamp, owner entries before binding itself, binding itself as
- * a member (allowed: it holds the key), a thousand fake pending partitions, tombstones for other
+ * a member (allowed: it holds the key), a thousand fake pending partitions, owning and deleting
+ * a partition, tombstones for other
  * nodes' owner entries, impersonating a-0, a forged full state, a flood of valid deltas, and a
  * tombstone storm over every partition. Whatever an honest replica adopts from it must be
  * something the lifecycle lets any member write (invariants.ts `RogueCheck`); the honest nodes
@@ -17,7 +18,7 @@ const year = 365 * 86_400_000
 export const roguePeerScenario: Scenario = {
   name: 'rogue-peer',
   title: 'Rogue peer with the cluster key',
-  description: 'Two zones and a rogue peer holding the cluster key. Attacks: future timestamps, unbound and foreign owner entries, binding itself, 1,000 fake partitions, impersonation, a forged full state, a 10 s flood of valid deltas, and a tombstone storm over every partition. Honest replicas may adopt only what the lifecycle lets any member write; they must keep agreeing (within 5 s of the rogue leaving) and answering queries.',
+  description: 'Two zones and a rogue peer holding the cluster key. Attacks: future timestamps, unbound and foreign owner entries, binding itself, 1,000 fake partitions, owning and deleting a partition, impersonation, a forged full state, a 10 s flood of valid deltas, and a tombstone storm over every partition. Honest replicas may adopt only what the lifecycle lets any member write; they must keep agreeing (within 5 s of the rogue leaving) and answering queries.',
   defaultNodes: 12,
   minNodes: 4,
   setup: twoZoneSetup,
@@ -42,6 +43,11 @@ export const roguePeerScenario: Scenario = {
     await attack('1,000 fake pending partitions', () => rogue.publish({
       members: [rogue.member()],
       partitions: Array.from({ length: 1000 }, (_, i) => ({ id: 10_000 + i, state: { value: 'pending' as const, ts: rogue.at(), writer: rogue.id }, locked: { value: false, ts: rogue.at(), writer: rogue.id } })),
+    }))
+    await attack('registers itself as an owner of partition 0 and deletes it', () => rogue.publish({
+      members: [rogue.member()],
+      owners: [{ ownerId: rogue.id, partition: 0, value: { state: 'active', zone: 'a' }, ts: rogue.at(), writer: rogue.id }],
+      partitions: [{ id: 0, state: { value: 'deleted' as const, ts: rogue.at(), writer: rogue.id }, locked: existing(0)?.locked ?? { value: false, ts: rogue.at(), writer: rogue.id } }],
     }))
     await attack('tombstones for other nodes\' owner entries', () => rogue.publish({
       members: [rogue.member()],

@@ -17,7 +17,7 @@
  * travels exactly as in the full stack (the same publish, validators and merge on every
  * replica), and virtual time has no CPU model, so its convergence time is the same.
  */
-import { createPartition, upsertMember } from '../../ring/edits.ts'
+import { claimPartition, upsertMember } from '../../ring/edits.ts'
 import { ChangeTracker, quantile } from '../changes.ts'
 import type { NodeSpec } from '../node.ts'
 import type { Scenario, ScenarioContext } from '../scenario.ts'
@@ -53,7 +53,7 @@ async function timeChanges (ctx: ScenarioContext, register: boolean): Promise<vo
     sim.note(`${writer.id}: create partition ${id}`)
     await sim.drive(inc.replica.edit((tx) => {
       if (register) tx.apply((s, at) => upsertMember(s, at, { nodeId: writer.id, zone: writer.zone, addresses: inc.replica.advertisedAddresses() }))
-      tx.apply((s, at) => createPartition(s, at, id))
+      tx.apply((s, at) => claimPartition(s, at, { ownerId: writer.id, partition: id, zone: writer.zone }))
     }))
     await sim.run(1_000)
   }
