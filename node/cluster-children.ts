@@ -25,8 +25,11 @@ export interface Child {
   kill (signal: NodeJS.Signals): void
 }
 
-/** Starts `livestore <args>`; injected so tests can run fake children. */
-export type SpawnLivestore = (name: string, args: readonly string[], log: string) => Child
+/**
+ * Starts `livestore <args>`, inside `wrap` when given (e.g. `ip netns exec <ns>`, which execs
+ * into node, so the pid is still the node's); injected so tests can run fake children.
+ */
+export type SpawnLivestore = (name: string, args: readonly string[], log: string, wrap?: readonly string[]) => Child
 
 const bin = fileURLToPath(new URL('../bin/livestore.js', import.meta.url))
 
@@ -36,11 +39,12 @@ const bin = fileURLToPath(new URL('../bin/livestore.js', import.meta.url))
  * Ctrl-C in the terminal reaches only the cluster command, which then stops the children in
  * order (a node takes a second signal as "exit now").
  */
-export const spawnLivestore: SpawnLivestore = (name, args, log) => {
+export const spawnLivestore: SpawnLivestore = (name, args, log, wrap = []) => {
   const fd = openSync(log, 'a', 0o600)
   let proc
   try {
-    proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', fd, fd], detached: true })
+    const [exe, ...argv] = [...wrap, process.execPath, bin, ...args] as [string, ...string[]]
+    proc = spawn(exe, argv, { stdio: ['ignore', fd, fd], detached: true })
   } finally {
     closeSync(fd)
   }
@@ -95,9 +99,9 @@ export async function waitUntil (child: Child, what: string, probe: () => Promis
 }
 
 /** True if something accepts TCP connections on 127.0.0.1:`port`. */
-export async function isListening (port: number): Promise<boolean> {
+export async function isListening (port: number, host = '127.0.0.1'): Promise<boolean> {
   return await new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
+    const socket = connect({ host, port })
     socket.once('connect', () => { socket.destroy(); resolve(true) })
     socket.once('error', () => { socket.destroy(); resolve(false) })
   })

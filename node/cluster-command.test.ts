@@ -89,6 +89,8 @@ function harness (spawn: SpawnLivestore): { deps: ClusterDeps, stdout: ReturnTyp
   let handler: ((s: string) => void) | undefined
   const deps: ClusterDeps = {
     spawn,
+    run: () => Promise.reject(new Error('no ip commands without --netns')),
+    netnsId: 1,
     clock: systemClock(),
     stdout,
     stderr,
@@ -120,7 +122,7 @@ describe('livestore cluster (fake children)', () => {
     assert.deepEqual(out.map((l) => l.node).slice(0, 2).sort(), ['a-0', 'b-0'])
     assert.deepEqual(out.map((l) => l.node).slice(2).sort(), ['a-1', 'b-1'])
     assert.deepEqual(fake.events.indexOf('spawn a-1') > fake.events.indexOf('spawn b-0'), true)
-    for (const l of out) assert.deepEqual(Object.keys(l), ['node', 'zone', 'pid', 'http', 'otlp'])
+    for (const l of out) assert.deepEqual(Object.keys(l), ['node', 'zone', 'pid', 'host', 'http', 'otlp'])
     const byName = new Map(fake.spawned.map((s) => [s.name, s]))
     assert.equal(out.find((l) => l.node === 'b-1')?.pid, byName.get('b-1')?.child.pid)
 

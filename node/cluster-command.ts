@@ -12,6 +12,11 @@
  * known without reading any log. A node that dies while starting fails the command
  * (with the end of its log) after everything is stopped; one that dies later is reported on
  * stderr and the others keep running, so killing a zone is an experiment, not an error.
+ *
+ * With `--netns` (Linux, root, iproute2) every zone runs in its own network namespace on a
+ * bridge (node/cluster-netns.ts), so a zone can be cut off with `ip link set <veth> down`; the
+ * JSON lines then also name each node's namespace and the veth that cuts its zone. The
+ * namespaces are removed when the command ends.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -26,8 +31,10 @@ import { loadOrCreatePeerKey } from '../ring/transport/keys.ts'
 import { formatClusterKey, generateClusterKey, parseClusterKey } from '../ring/transport/psk.ts'
 import { answers200, describeExit, isListening, spawnLivestore, stopChildren, waitUntil } from './cluster-children.ts'
 import type { Child, SpawnLivestore } from './cluster-children.ts'
-import { consecutivePorts, joinAddress, joinTarget, maxZones, nodeFlags, planCluster, portsNeeded, readyLine, readyText, startArgs } from './cluster-plan.ts'
-import type { ClusterPlan, PlannedNode } from './cluster-plan.ts'
+import { netnsUnavailable, inZone, planNetns, runCommand, setupNetns, teardownNetns } from './cluster-netns.ts'
+import type { NetnsPlan, RunCommand } from './cluster-netns.ts'
+import { consecutivePorts, joinAddress, joinTarget, maxZones, nodeFlags, planCluster, portsNeeded, readyLine, readyText, startArgs, zoneNames } from './cluster-plan.ts'
+import type { ClusterAddresses, ClusterPlan, PlannedNode } from './cluster-plan.ts'
 import { loadConfig } from './config.ts'
 import { writeSecretFile } from './keygen-command.ts'
 import { systemClock } from './system-clock.ts'
@@ -41,6 +48,7 @@ export interface ClusterCommandOptions {
   json?: boolean
   basePort?: string
   readyTimeout: string
+  netns?: boolean
 }
 
 export interface ClusterSettings {
@@ -51,6 +59,8 @@ export interface ClusterSettings {
   json: boolean
   basePort: number | undefined
   readyTimeoutMs: number
+  /** Each zone in its own network namespace (`--netns`). */
+  netns: boolean
   /** `--section.key value` flags passed to every node. */
   extra: Record<string, string>
 }
@@ -62,6 +72,10 @@ export interface ClusterDeps {
   clock: Clock
   stdout: Output
   stderr: Output
+  /** Runs `ip …` for `--netns`. */
+  run: RunCommand
+  /** Names the namespaces and picks their subnet (the command's pid). */
+  netnsId: number
   /** A stop is asked for (SIGINT/SIGTERM/SIGHUP); returns the unsubscribe. */
   onStopSignal: (handler: (signal: string) => void) => () => void
   /** How long nodes, then the broker, get to stop before they are SIGKILLed. */
@@ -87,6 +101,7 @@ export function parseClusterOptions (o: ClusterCommandOptions, extra: Record<str
     json: o.json === true,
     basePort: o.basePort === undefined ? undefined : wholeNumber('base-port', o.basePort, 1, 65535),
     readyTimeoutMs,
+    netns: o.netns === true,
     extra,
   }
 }
@@ -126,10 +141,13 @@ class LocalCluster {
   /** Aborted when one child fails to start, so the other waits end too. */
   readonly #failed = new AbortController()
 
-  constructor (plan: ClusterPlan, settings: ClusterSettings, deps: ClusterDeps) {
+  readonly #netns: NetnsPlan | undefined
+
+  constructor (plan: ClusterPlan, settings: ClusterSettings, deps: ClusterDeps, netns: NetnsPlan | undefined) {
     this.#plan = plan
     this.#settings = settings
     this.#deps = deps
+    this.#netns = netns
   }
 
   #wait (signal: AbortSignal): { clock: Clock, signal: AbortSignal, timeoutMs: number } {
@@ -146,8 +164,8 @@ class LocalCluster {
     }
   }
 
-  #spawn (name: string, args: string[], log: string): Child {
-    const child = this.#deps.spawn(name, args, log)
+  #spawn (name: string, args: string[], log: string, wrap?: string[]): Child {
+    const child = this.#deps.spawn(name, args, log, wrap)
     void child.exited.then((e) => {
       if (!this.stopping) this.#deps.stderr.write(`livestore cluster: ${name} (pid ${child.pid}) ${describeExit(e)}${this.up ? '; the others keep running' : ''} (log: ${log})\n`)
     })
@@ -156,19 +174,22 @@ class LocalCluster {
 
   async startBroker (signal: AbortSignal): Promise<void> {
     const { broker, partitions } = this.#plan
-    this.broker = this.#spawn('broker', ['broker', '--host', '127.0.0.1', '--port', String(broker.port), '--data-dir', broker.dir, '--partitions', String(partitions)], broker.log)
-    await this.#waitUntil(this.broker, `listening on port ${broker.port}`, () => isListening(broker.port), signal)
+    this.broker = this.#spawn('broker', ['broker', '--host', broker.host, '--port', String(broker.port), '--data-dir', broker.dir, '--partitions', String(partitions)], broker.log)
+    await this.#waitUntil(this.broker, `listening on ${broker.host}:${broker.port}`, () => isListening(broker.port, broker.host), signal)
   }
 
   #startNode (node: PlannedNode, join: string | undefined): Child {
-    const child = this.#spawn(node.name, startArgs(node, nodeFlags(this.#plan, node, join, this.#settings.extra)), node.log)
+    const wrap = this.#netns === undefined ? undefined : inZone(this.#netns, node.zone, [])
+    const child = this.#spawn(node.name, startArgs(node, nodeFlags(this.#plan, node, join, this.#settings.extra)), node.log, wrap)
     this.nodes.push(child)
     return child
   }
 
   async #ready (node: PlannedNode, child: Child, signal: AbortSignal): Promise<void> {
-    await this.#waitUntil(child, 'ready', () => answers200(`http://127.0.0.1:${node.http}/ready`), signal)
-    this.#deps.stdout.write(this.#settings.json ? readyLine(node, child.pid) : readyText(node, child.pid))
+    await this.#waitUntil(child, 'ready', () => answers200(`http://${node.host}:${node.http}/ready`), signal)
+    const zone = this.#netns?.zones.get(node.zone)
+    const where = zone === undefined ? undefined : { netns: zone.ns, veth: zone.hostVeth }
+    this.#deps.stdout.write(this.#settings.json ? readyLine(node, child.pid, where) : readyText(node, child.pid, where))
   }
 
   /** The nodes, in the order of the file comment. */
@@ -187,7 +208,7 @@ class LocalCluster {
       return [n, this.#startNode(n, target === undefined ? undefined : joinAt.get(target))]
     }
     const [, firstChild] = start(first)
-    await this.#waitUntil(firstChild, `listening for gossip on port ${first.gossip}`, () => isListening(first.gossip), signal)
+    await this.#waitUntil(firstChild, `listening for gossip on ${first.host}:${first.gossip}`, () => isListening(first.gossip, first.host), signal)
     const owners = [[first, firstChild] as const, ...rest.filter((n) => !n.standby).map(start)]
     await Promise.all(owners.map(([n, c]) => this.#ready(n, c, signal)))
     const standbys = rest.filter((n) => n.standby).map(start)
@@ -217,6 +238,10 @@ async function dataDirOf (given: string | undefined): Promise<{ path: string, te
   return { path: await mkdtemp(join(tmpdir(), 'livestore-cluster-')), temporary: true }
 }
 
+function netnsAddresses (netns: NetnsPlan): ClusterAddresses {
+  return { broker: netns.hostAddress, zone: (z) => netns.zones.get(z)?.address ?? netns.hostAddress }
+}
+
 async function portsFor (s: ClusterSettings): Promise<number[]> {
   const count = portsNeeded(s)
   return s.basePort === undefined ? await freeLoopbackPorts(count) : consecutivePorts(s.basePort, count)
@@ -234,20 +259,30 @@ export async function runCluster (s: ClusterSettings, deps: ClusterDeps): Promis
     deps.stderr.write(`livestore cluster: ${signal}: stopping the nodes, then the broker\n`)
     controller.abort(new Error(`received ${signal}`))
   })
+  let netns: NetnsPlan | undefined
+  if (s.netns) {
+    const why = await netnsUnavailable(deps.run, deps.netnsId)
+    if (why !== undefined) throw new InvalidArgumentError(`--netns: ${why}`)
+    netns = planNetns(zoneNames(s.zones), deps.netnsId)
+  }
   const dir = await dataDirOf(s.dataDir)
   let keepDir = !dir.temporary
   try {
-    const plan = planCluster({ ...s, dataDir: dir.path }, await portsFor(s))
+    const plan = planCluster({ ...s, dataDir: dir.path }, await portsFor(s), netns === undefined ? undefined : netnsAddresses(netns))
     await ensureClusterKey(plan.keyFile)
     // The nodes' config, validated once here (exit status 2 listing every problem, e.g. a typo
     // in a passed-through --section.key flag) rather than by six dying children.
     loadConfig({ env: process.env, flags: nodeFlags(plan, plan.nodes[0] as PlannedNode, undefined, s.extra) })
     deps.stderr.write(`livestore cluster: ${plan.nodes.length} nodes in zones ${plan.zones.join(', ')}, ${plan.partitions} partitions; data in ${dir.path}${dir.temporary ? ' (removed at exit)' : ''}; logs in ${join(dir.path, '<node>.log')} and ${plan.broker.log}\n`)
-    cluster = new LocalCluster(plan, s, deps)
+    cluster = new LocalCluster(plan, s, deps, netns)
     try {
+      if (netns !== undefined) {
+        await setupNetns(netns, deps.run)
+        deps.stderr.write(`livestore cluster: zones in network namespaces ${[...netns.zones.values()].map((z) => `${z.ns} (${z.address})`).join(', ')}; broker on bridge ${netns.bridge} (${netns.hostAddress})\n`)
+      }
       await cluster.startBroker(controller.signal)
       await cluster.startNodes(controller.signal)
-      const done = `livestore cluster: ready; Kafka broker on 127.0.0.1:${plan.broker.port} (pid ${cluster.broker?.pid}); SIGINT/SIGTERM (Ctrl-C) stops everything\n`
+      const done = `livestore cluster: ready; Kafka broker on ${plan.broker.host}:${plan.broker.port} (pid ${cluster.broker?.pid}); SIGINT/SIGTERM (Ctrl-C) stops everything\n`
       ;(s.json ? deps.stderr : deps.stdout).write(done)
       await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
     } catch (err) {
@@ -256,6 +291,7 @@ export async function runCluster (s: ClusterSettings, deps: ClusterDeps): Promis
       throw err
     } finally {
       await cluster.stop()
+      if (netns !== undefined) await teardownNetns(netns, deps.run)
     }
   } finally {
     off()
@@ -267,6 +303,8 @@ export async function runCluster (s: ClusterSettings, deps: ClusterDeps): Promis
 export async function runClusterCommand (o: ClusterCommandOptions, extra: Record<string, string> = {}): Promise<void> {
   await runCluster(parseClusterOptions(o, extra), {
     spawn: spawnLivestore,
+    run: runCommand,
+    netnsId: process.pid,
     clock: systemClock(),
     stdout: process.stdout,
     stderr: process.stderr,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { parseKeyFlags } from './cli-flags.ts'
 import { loadConfig } from './config.ts'
 import { consecutivePorts, joinAddress, joinTarget, nodeFlags, partitionsOfNode, planCluster, portsNeeded, readyLine, startArgs, zoneNames } from './cluster-plan.ts'
+import type { PlannedNode } from './cluster-plan.ts'
 
 describe('livestore cluster plan', () => {
   it('names zones a, b, … and spreads partitions over the nodes of a zone', () => {
@@ -63,6 +64,15 @@ describe('livestore cluster plan', () => {
 
   it('prints exactly the documented JSON line', () => {
     const plan = planCluster({ zones: 1, nodesPerZone: 1, partitions: 1, dataDir: '/d' }, [3201, 4319, 7946, 9092])
-    assert.equal(readyLine(plan.nodes[0]!, 1234), '{"node":"a-0","zone":"a","pid":1234,"http":3201,"otlp":4319}\n')
+    assert.equal(readyLine(plan.nodes[0]!, 1234), '{"node":"a-0","zone":"a","pid":1234,"host":"127.0.0.1","http":3201,"otlp":4319}\n')
+    assert.equal(readyLine(plan.nodes[0]!, 1234, { netns: 'livestore-1-a', veth: 'ls1a' }), '{"node":"a-0","zone":"a","pid":1234,"host":"127.0.0.1","http":3201,"otlp":4319,"netns":"livestore-1-a","veth":"ls1a"}\n')
+  })
+
+  it('puts each zone on its own address when given one (network namespaces), the broker on the bridge', () => {
+    const plan = planCluster({ zones: 2, nodesPerZone: 1, partitions: 1, dataDir: '/d' }, [1, 2, 3, 4, 5, 6, 7], { broker: '10.0.0.1', zone: (z) => z === 'a' ? '10.0.0.10' : '10.0.0.11' })
+    const [a, b] = plan.nodes as [PlannedNode, PlannedNode]
+    const flags = nodeFlags(plan, b, joinAddress(a, 'PEER'))
+    assert.deepEqual([flags['kafka.brokers'], flags['server.http_listen_address'], flags['distributor.otlp_http_listen_address'], flags['memberlist.bind_addr'], flags['memberlist.join_members']],
+      ['10.0.0.1:7', '10.0.0.11', '10.0.0.11', '10.0.0.11', '/ip4/10.0.0.10/tcp/3/p2p/PEER'])
   })
 })

@@ -1,6 +1,7 @@
 /**
  * The plan of `livestore cluster` (pure, no I/O): which nodes run in which zone, which partitions
- * each owns, which loopback ports each listens on and the `livestore start` flags that say so.
+ * each owns, which address (loopback, or the zone's network namespace) and ports each listens on
+ * and the `livestore start` flags that say so.
  * node/cluster-command.ts carries the plan out.
  *
  * Partitions: every zone holds every partition (zone redundancy, read quorum 1). Inside a zone
@@ -21,6 +22,14 @@ export interface ClusterOptions {
   dataDir: string
 }
 
+/** Where the broker and each zone's nodes listen: loopback, or each zone's network namespace. */
+export interface ClusterAddresses {
+  broker: string
+  zone: (zone: string) => string
+}
+
+export const loopbackAddresses: ClusterAddresses = { broker: '127.0.0.1', zone: () => '127.0.0.1' }
+
 export interface PlannedNode {
   /** `<zone>-<index>`, also its `live_store.instance_id`. */
   name: string
@@ -29,6 +38,8 @@ export interface PlannedNode {
   partitions: number[]
   /** Owns every partition only to stand by (P < N); started after the others. */
   standby: boolean
+  /** The address it listens and is reached on. */
+  host: string
   http: number
   otlp: number
   /** The libp2p port (`memberlist.bind_port`). */
@@ -41,13 +52,12 @@ export interface PlannedNode {
 export interface ClusterPlan {
   zones: string[]
   partitions: number
-  broker: { port: number, dir: string, log: string }
+  broker: { host: string, port: number, dir: string, log: string }
   keyFile: string
   nodes: PlannedNode[]
 }
 
 export const maxZones = 26
-export const loopback = '127.0.0.1'
 /** Short, so a local cluster's partitions turn active seconds after its zones are up. */
 export const minOwnersDuration = '2s'
 
@@ -78,7 +88,7 @@ export function consecutivePorts (base: number, count: number): number[] {
  * The nodes in start order (zone by zone), node k on ports[3k..3k+2] (http, otlp, gossip), the
  * broker on the last port.
  */
-export function planCluster (o: ClusterOptions, ports: readonly number[]): ClusterPlan {
+export function planCluster (o: ClusterOptions, ports: readonly number[], addresses: ClusterAddresses = loopbackAddresses): ClusterPlan {
   if (ports.length < portsNeeded(o)) throw new InvalidArgumentError(`the cluster needs ${portsNeeded(o)} ports, got ${ports.length}`)
   const zones = zoneNames(o.zones)
   const nodes: PlannedNode[] = []
@@ -91,6 +101,7 @@ export function planCluster (o: ClusterOptions, ports: readonly number[]): Clust
         zone,
         index,
         ...partitionsOfNode(index, o.nodesPerZone, o.partitions),
+        host: addresses.zone(zone),
         http: ports[3 * k] as number,
         otlp: ports[3 * k + 1] as number,
         gossip: ports[3 * k + 2] as number,
@@ -102,7 +113,7 @@ export function planCluster (o: ClusterOptions, ports: readonly number[]): Clust
   return {
     zones,
     partitions: o.partitions,
-    broker: { port: ports[3 * nodes.length] as number, dir: join(o.dataDir, 'broker'), log: join(o.dataDir, 'broker.log') },
+    broker: { host: addresses.broker, port: ports[3 * nodes.length] as number, dir: join(o.dataDir, 'broker'), log: join(o.dataDir, 'broker.log') },
     keyFile: join(o.dataDir, 'cluster.key'),
     nodes,
   }
@@ -120,9 +131,9 @@ export function joinTarget (plan: ClusterPlan, node: PlannedNode): PlannedNode |
   return node.standby ? plan.nodes.find((n) => n.zone === node.zone && n.index === 0) : first
 }
 
-/** The libp2p address other nodes join through: `/ip4/127.0.0.1/tcp/<gossip>/p2p/<peer id>`. */
+/** The libp2p address other nodes join through: `/ip4/<host>/tcp/<gossip>/p2p/<peer id>`. */
 export function joinAddress (node: PlannedNode, peerId: string): string {
-  return `/ip4/${loopback}/tcp/${node.gossip}/p2p/${peerId}`
+  return `/ip4/${node.host}/tcp/${node.gossip}/p2p/${peerId}`
 }
 
 /**
@@ -131,14 +142,14 @@ export function joinAddress (node: PlannedNode, peerId: string): string {
  */
 export function nodeFlags (plan: ClusterPlan, node: PlannedNode, join: string | undefined, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
-    'kafka.brokers': `${loopback}:${plan.broker.port}`,
+    'kafka.brokers': `${plan.broker.host}:${plan.broker.port}`,
     'kafka.topic_partitions': String(plan.partitions),
-    'server.http_listen_address': loopback,
+    'server.http_listen_address': node.host,
     'server.http_listen_port': String(node.http),
-    'distributor.otlp_http_listen_address': loopback,
+    'distributor.otlp_http_listen_address': node.host,
     'distributor.otlp_http_listen_port': String(node.otlp),
     'memberlist.enabled': 'true',
-    'memberlist.bind_addr': loopback,
+    'memberlist.bind_addr': node.host,
     'memberlist.bind_port': String(node.gossip),
     'memberlist.key_file': plan.keyFile,
     ...(join === undefined ? {} : { 'memberlist.join_members': join }),
@@ -156,13 +167,17 @@ export function startArgs (node: PlannedNode, flags: Readonly<Record<string, str
   return ['start', '--data-dir', node.dir, ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])]
 }
 
+/** With `--netns`: the node's namespace, and the host-side veth whose link cuts its zone off. */
+export interface NodeNetwork { netns: string, veth: string }
+
 /** The one JSON line printed per ready node (`--json`). */
-export function readyLine (node: PlannedNode, pid: number): string {
-  return JSON.stringify({ node: node.name, zone: node.zone, pid, http: node.http, otlp: node.otlp }) + '\n'
+export function readyLine (node: PlannedNode, pid: number, network?: NodeNetwork): string {
+  return JSON.stringify({ node: node.name, zone: node.zone, pid, host: node.host, http: node.http, otlp: node.otlp, ...network }) + '\n'
 }
 
 /** The human line printed per ready node. */
-export function readyText (node: PlannedNode, pid: number): string {
+export function readyText (node: PlannedNode, pid: number, network?: NodeNetwork): string {
   const owns = `${node.standby ? 'standby for' : 'owns'} partition${node.partitions.length === 1 ? '' : 's'} ${node.partitions.join(',')}`
-  return `node ${node.name}  pid ${pid}  query http://${loopback}:${node.http}  otlp http://${loopback}:${node.otlp}/v1/traces  gossip ${loopback}:${node.gossip}  ${owns}  log ${node.log}\n`
+  const ns = network === undefined ? '' : `  netns ${network.netns}`
+  return `node ${node.name}  pid ${pid}  query http://${node.host}:${node.http}  otlp http://${node.host}:${node.otlp}/v1/traces  gossip ${node.host}:${node.gossip}  ${owns}${ns}  log ${node.log}\n`
 }

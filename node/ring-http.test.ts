@@ -383,7 +383,8 @@ describe('ring HTTP: prepare-downscale', () => {
     const s = await b.json<RingStatus>('/api/ring')
     assert.deepEqual(s.partitions.map((p) => [p.state, p.owners.map((o) => o.nodeId)]), [['inactive', ['b']]])
     assert.deepEqual(s.members.map((m) => m.nodeId), ['b'])
-    assert.deepEqual(s.tombstones, { partitions: 0, owners: 1, members: 1 })
+    // a's `left` entry buries its owner tombstone (ring/model.ts dropDepartedOwners).
+    assert.deepEqual(s.tombstones, { partitions: 0, owners: 0, members: 1 })
   })
 })
 

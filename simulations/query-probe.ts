@@ -79,7 +79,7 @@ export async function probeQuery (sim: SimCluster, querier: SimNode, random: Ran
     }),
   })
   try {
-    const r = await fanout.run({ name: 'probe', timeoutMs: probeTimeoutMs, request: answer, local: async () => answer, decode: (b) => b })
+    const r = await fanout.run({ name: 'probe', timeoutMs: probeTimeoutMs, request: answer, local: async () => ({}), decode: () => ({}) })
     return { answered: new Set(r.answers.flatMap((a) => a.partitions)), asked: view.partitions().length }
   } catch (err) {
     if (err instanceof UnavailableError) return { answered: new Set(), asked: 0 }

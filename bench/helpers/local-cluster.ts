@@ -34,6 +34,8 @@ export interface ClusterOptions {
   /** `--section.key value` words passed to every node. */
   extra?: string[]
   readyTimeoutMs?: number
+  /** Leave the data directory (and the nodes' logs in it) in place at stop, for a post-mortem. */
+  keepDir?: boolean
 }
 
 const repoRoot = new URL('../../', import.meta.url).pathname
@@ -86,7 +88,7 @@ export async function startLocalCluster (o: ClusterOptions): Promise<LocalCluste
     clearTimeout(timer)
     cmd.kill('SIGKILL')
     for (const pid of [...started, ...nodes.map((n) => n.pid)]) killQuietly(pid)
-    await rm(dir, { recursive: true, force: true })
+    if (o.keepDir !== true) await rm(dir, { recursive: true, force: true })
   }
   try {
     const lines = createInterface({ input: cmd.stdout })

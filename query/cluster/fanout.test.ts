@@ -228,6 +228,27 @@ describe('cluster trace by id: owners catching up', () => {
     await q.done
     assert.deepEqual(q.state.result!.incomplete, ['partition 0 from a-1: replaying'])
   })
+
+  it('passes over an incomplete answer from an owner thought ready: asks the next at once and keeps the complete answer', async () => {
+    const { peers, start, clock, at } = setup({ 0: [owner('a-1', 'a'), owner('b-1', 'b'), owner('c-1', 'c')] })
+    peers.set('a-1', { ...answer(null, 'replaying'), afterMs: 10 }).set('b-1', { ...answer(trace('2')), afterMs: 20 }).set('c-1', 'hang')
+    const q = start()
+    await advance(clock, 40)
+    assert.deepEqual(at('b-1'), [10], 'asked as soon as a-1 said it is catching up, not after the hedge delay')
+    assert.deepEqual(names(q.state.result!), ['span-2'])
+    assert.deepEqual(q.state.result!.incomplete, [])
+    assert.deepEqual(q.state.result!.missing, [])
+  })
+
+  it('falls back to the incomplete answer when no owner gives a complete one', async () => {
+    const { peers, start } = setup({ 0: [owner('a-1', 'a'), owner('b-1', 'b')] })
+    peers.set('a-1', answer(trace('1'), 'replaying')).set('b-1', { fail: 'boom' })
+    const q = start()
+    await q.done
+    assert.deepEqual(names(q.state.result!), ['span-1'])
+    assert.deepEqual(q.state.result!.incomplete, ['partition 0 from a-1: replaying'])
+    assert.deepEqual(q.state.result!.missing, [])
+  })
 })
 
 describe('cluster trace by id: missing partitions and deadlines', () => {

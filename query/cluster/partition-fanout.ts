@@ -8,9 +8,13 @@
  * ready owners of the other zones (by zone name; within a zone in the view's order), then owners
  * still catching up. The first is asked; when it fails the next is asked at once, and when it
  * has not answered within `hedgeAfterMs` the next is asked too (a hedge; each launch re-arms the
- * delay). The first answer wins and the others are aborted. A catching-up owner is asked only
- * when no ready owner is left in flight or untried, so its possibly incomplete answer never
- * beats a ready owner's. This node is asked through `local`, never the network.
+ * delay). The first complete answer wins and the others are aborted. A catching-up owner is
+ * asked only when no ready owner is left in flight or untried, so its possibly incomplete answer
+ * never beats a ready owner's. Only a node knows it is catching up (readiness is not gossiped),
+ * so an answer marked `incomplete` from an owner the view thought ready is kept aside and the
+ * next owner is asked at once; it is used only when no owner gives a complete answer (the
+ * restarted zone of the chaos run returned empty traces before this). This node is asked
+ * through `local`, never the network.
  *
  * Tempo differs in two ways: it waits 3 s before hedging (`HedgingDelay`) where we default to
  * 100 ms, and it needs every owner of a zone to answer, because its owners are all consumers;
@@ -37,8 +41,11 @@ export interface PartitionFanoutOptions {
   hedgeAfterMs: number
 }
 
+/** Every answer says whether it may be incomplete (its node is catching up) and why. */
+export interface FanoutAnswer { incomplete?: string }
+
 /** One kind of query: what peers get, how this node answers, how a peer's bytes are read. */
-export interface FanoutCall<A> {
+export interface FanoutCall<A extends FanoutAnswer> {
   /** Names the query in the deadline's error, e.g. `trace by id`. */
   name: string
   /** The whole query's deadline. */
@@ -83,7 +90,7 @@ export class PartitionFanout {
    * Rejects only when `signal` aborts (with its reason) or the ring has no partition; owner
    * failures and the deadline become `missing` partitions.
    */
-  async run<A> (call: FanoutCall<A>, signal?: AbortSignal): Promise<FanoutResult<A>> {
+  async run<A extends FanoutAnswer> (call: FanoutCall<A>, signal?: AbortSignal): Promise<FanoutResult<A>> {
     if (!(call.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${call.timeoutMs}`)
     signal?.throwIfAborted()
     const partitions = [...new Set(this.#opts.view.partitions())].sort((a, b) => a - b)
@@ -98,7 +105,7 @@ export class PartitionFanout {
     }
   }
 
-  #race<A> (partition: number, scope: QueryScope<A>, timeoutMs: number): Promise<Outcome<A>> {
+  #race<A extends FanoutAnswer> (partition: number, scope: QueryScope<A>, timeoutMs: number): Promise<Outcome<A>> {
     const owners = this.#opts.view.owners(partition)
     const candidates = orderCandidates(owners, this.#opts.view.preferredZone)
     const unhealthy = owners.filter((o) => !o.healthy).map((o) => `${o.nodeId}: unhealthy`)
@@ -112,6 +119,8 @@ export class PartitionFanout {
       let next = 0
       let done = false
       let hedge: Timer | undefined
+      /** The first incomplete answer: the result if no owner gives a complete one. */
+      let fallback: Outcome<A> | undefined
 
       const finish = (outcome: Outcome<A>): void => {
         if (done) return
@@ -122,7 +131,7 @@ export class PartitionFanout {
         inFlight.clear()
         resolve(outcome)
       }
-      const fail = (): void => finish({ partition, ok: false, reason: [...failures, ...unhealthy].join(', ') })
+      const fail = (): void => finish(fallback ?? { partition, ok: false, reason: [...failures, ...unhealthy].join(', ') })
       const readyInFlight = (): boolean => [...inFlight.values()].some((c) => c.ready)
 
       const launchNext = (): boolean => {
@@ -131,15 +140,21 @@ export class PartitionFanout {
         next++
         const call = scope.acquire(cand.nodeId)
         inFlight.set(call, cand)
+        const giveUp = (why: string): void => {
+          inFlight.delete(call)
+          scope.release(call)
+          failures.push(`${cand.nodeId}: ${why}`)
+          if (!launchNext() && inFlight.size === 0) fail()
+        }
         call.promise.then(
-          (answer) => { if (!done && inFlight.has(call)) finish({ partition, ok: true, nodeId: cand.nodeId, answer }) },
-          (err: unknown) => {
+          (answer) => {
             if (done || !inFlight.has(call)) return
-            inFlight.delete(call)
-            scope.release(call)
-            failures.push(`${cand.nodeId}: ${reasonOf(err)}`)
-            if (!launchNext() && inFlight.size === 0) fail()
-          })
+            const outcome: Outcome<A> = { partition, ok: true, nodeId: cand.nodeId, answer }
+            if (answer.incomplete === undefined) return finish(outcome)
+            fallback ??= outcome
+            giveUp(`incomplete: ${answer.incomplete}`)
+          },
+          (err: unknown) => { if (!done && inFlight.has(call)) giveUp(reasonOf(err)) })
         hedge?.cancel()
         hedge = next < candidates.length ? clock.setTimeout(() => { hedge = undefined; if (!done) launchNext() }, hedgeAfterMs) : undefined
         return true
@@ -197,7 +212,7 @@ interface NodeCall<A> {
 }
 
 /** One query's deadline, cancellation and per-node memo of calls. */
-class QueryScope<A> {
+class QueryScope<A extends FanoutAnswer> {
   readonly #controller = new AbortController()
   readonly #calls = new Map<string, NodeCall<A>>()
   readonly #timer: Timer

@@ -4,7 +4,7 @@ import { defaultOptions, runChaos } from './run.ts'
 
 /**
  * `npm run chaos -- [--zones 3] [--nodes-per-zone 2] [--partitions 3] [--duration-s 60] [--rate 200]
- * [--seed 7] [--short] [--out DIR]`: the chaos run on real processes (simulations/chaos/run.ts);
+ * [--seed 7] [--short] [--out DIR] [--keep-logs]`: the chaos run on real processes (simulations/chaos/run.ts);
  * prints the verdict line and exits 1 on fail.
  */
 const { values } = parseArgs({
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     short: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'keep-logs': { type: 'boolean', default: false },
   },
 })
 if (process.platform !== 'linux') {
@@ -33,6 +34,7 @@ const result = await runChaos({
   durationS: num(values['duration-s'], d.durationS),
   rate: num(values.rate, d.rate),
   seed: num(values.seed, d.seed),
+  keepLogs: values['keep-logs'] === true,
   log: (line) => process.stdout.write(`${line}\n`),
 })
 const md = writeChaosReport(result, values.out)

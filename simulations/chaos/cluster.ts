@@ -31,6 +31,8 @@ export interface ChaosCluster {
   restart: (nodes: readonly ChaosNode[], timeoutMs: number) => Promise<boolean>
   /** Every node's ring view healthy (all members, all owners): call with every node up. */
   healthy: (timeoutMs: number) => Promise<boolean>
+  /** The cluster's data directory (`<node>.log` in it). */
+  readonly dir: string
   stderr: () => string
   stop: () => Promise<void>
 }
@@ -60,7 +62,7 @@ export async function waitReady (node: ClusterNode, agent: Agent, timeoutMs: num
   return false
 }
 
-export async function startChaosCluster (o: { zones: number, nodesPerZone: number, partitions: number, extra?: string[] }, agent: Agent): Promise<ChaosCluster> {
+export async function startChaosCluster (o: { zones: number, nodesPerZone: number, partitions: number, extra?: string[], keepDir?: boolean }, agent: Agent): Promise<ChaosCluster> {
   const local: LocalCluster = await startLocalCluster({ ...o, readyTimeoutMs: 120_000 })
   const nodes: ChaosNode[] = local.nodes.map((n) => Object.assign(n, { state: 'up' as NodeState, argv: commandLineOf(n.pid) }))
   const owners = new Map<number, string[]>()
@@ -101,6 +103,7 @@ export async function startChaosCluster (o: { zones: number, nodesPerZone: numbe
       return ready.every((r) => r)
     },
     healthy: (timeoutMs) => waitHealthy(nodes, o.partitions, agent, timeoutMs),
+    dir: local.dir,
     stderr: () => local.stderr(),
     stop: async () => {
       // A frozen process ignores SIGTERM until it is continued.

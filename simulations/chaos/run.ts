@@ -29,6 +29,8 @@ export interface ChaosOptions {
   seed: number
   /** At most this many acknowledged traces are checked at the end (a seeded sample beyond). */
   maxCheckedTraces: number
+  /** Keep the cluster's data directory and node logs (its path is logged). */
+  keepLogs?: boolean
   log: (line: string) => void
 }
 
@@ -71,7 +73,8 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosResult> {
   let prober: Prober | undefined
   try {
     o.log(`starting ${o.zones} zones × ${o.nodesPerZone} nodes, ${o.partitions} partitions (+ the embedded broker)`)
-    cluster = await startChaosCluster({ zones: o.zones, nodesPerZone: o.nodesPerZone, partitions: o.partitions, extra: ['--overrides.max_traces_per_user', '0'] }, agent)
+    cluster = await startChaosCluster({ zones: o.zones, nodesPerZone: o.nodesPerZone, partitions: o.partitions, extra: ['--overrides.max_traces_per_user', '0'], keepDir: o.keepLogs === true }, agent)
+    if (o.keepLogs === true) o.log(`node logs kept in ${cluster.dir}/<node>.log`)
     const steps = script(cluster, o.short)
     const unit = o.durationS * 1000 / (o.short ? 3 : 6)
     const target = cluster.zone(cluster.zones()[0] as string)[0]!
