@@ -119,7 +119,7 @@ export const runCommand: RunCommand = async (argv) => {
     await execFileAsync(argv[0] as string, argv.slice(1), { timeout: 10_000 })
   } catch (err) {
     const e = err as { stderr?: string, message: string }
-    throw new Error(`${argv.join(' ')}: ${(e.stderr ?? '').trim() || e.message}`)
+    throw new Error(`${argv.join(' ')}: ${(e.stderr ?? '').trim() || e.message}`, { cause: err })
   }
 }
 
