@@ -52,6 +52,13 @@ export class PartitionConsumer {
   next: bigint | undefined
   /** The offset last committed (the group's committed offset when it was known at start). */
   committed: bigint | undefined
+  /**
+   * When the last fetch from the broker completed (clock ms). Fetches long-poll for at most
+   * `maxWaitTimeInMs` (500 ms), so an idle, connected partition completes one at least that
+   * often; an old stamp means the consumer is cut off from Kafka or stuck, so what this node
+   * holds of the partition may be behind (PartitionReader `stalled`).
+   */
+  lastFetchAtMs: number
   readonly #deps: PartitionConsumerDeps
   readonly #consumer: Consumer
   #closing = false
@@ -64,6 +71,7 @@ export class PartitionConsumer {
     this.start = at.start
     this.target = at.target
     this.committed = at.committed
+    this.lastFetchAtMs = deps.clock.now()
     // maxBytesPerPartition: kafkajs' 1 MiB default caps a replay at ~one fetch of 1 MiB per round trip.
     this.#consumer = deps.kafka.consumer({ groupId: this.group, partitionAssigners: [pinnedPartitionAssigner(deps.topic, partition)], maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 10 * 1024 * 1024 })
   }
@@ -72,6 +80,7 @@ export class PartitionConsumer {
   async open (): Promise<void> {
     const { topic, metrics, config } = this.#deps
     try {
+      this.#consumer.on(this.#consumer.events.FETCH, () => { this.lastFetchAtMs = this.#deps.clock.now() })
       await this.#consumer.connect()
       await this.#consumer.subscribe({ topic, fromBeginning: true })
       await this.#consumer.run({ autoCommit: false, eachBatch: (payload) => this.#track(this.#onBatch(payload)) })

@@ -48,6 +48,8 @@ export interface CatchUp { done: boolean, replayed: number, remaining: number, l
 interface StartPoints { lookback: Map<number, string>, ends: Map<number, string> }
 
 const PROGRESS_LOG_MS = 5000
+/** A partition whose last completed fetch is older than this is behind (six 500 ms long-polls). */
+export const FETCH_STALL_MS = 3000
 
 /**
  * Consumes the partitions this node owns, one PartitionConsumer each (partition-consumer.ts),
@@ -167,6 +169,20 @@ export class PartitionReader extends ServiceBase {
     const allRunning = [...this.#wanted].every((p) => this.#running.has(p))
     const lastRecordLagMs = this.#lastRecordMs === undefined ? undefined : Math.max(0, this.#deps.clock.now() - this.#lastRecordMs)
     return { done: remaining === 0 && this.#opening === 0 && allRunning, replayed, remaining, lastRecordLagMs }
+  }
+
+  /**
+   * Why this node's data may be behind right now, or undefined: a consumed partition whose last
+   * fetch completed more than `FETCH_STALL_MS` ago (cut off from Kafka, say, after a network
+   * partition). Unlike the catch-up after a start, this is not readiness (`/ready` stays 200: the
+   * node serves, and recovers by itself); answers say it, so a querier prefers another owner.
+   */
+  stalled (): string | undefined {
+    const now = this.#deps.clock.now()
+    const late = [...this.#running.values()].filter((c) => now - c.lastFetchAtMs > FETCH_STALL_MS)
+    if (late.length === 0) return undefined
+    const oldest = Math.max(...late.map((c) => now - c.lastFetchAtMs))
+    return `live-store may be behind: partition${late.length === 1 ? '' : 's'} ${late.map((c) => c.partition).sort((a, b) => a - b).join(', ')} not fetched from Kafka for ${(oldest / 1000).toFixed(1)}s`
   }
 
   /** Runs `step` after every step queued before for `partition`; a failed step fails only its caller. */

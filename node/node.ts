@@ -30,7 +30,8 @@ import { createRingHttpApp } from './ring-http.ts'
 import { EmbeddedBroker, registryWithBroker } from './embedded-broker.ts'
 import type { NodeConfig } from './config.ts'
 import { HttpService } from './http-service.ts'
-import { NodeReadiness } from './readiness.ts'
+import type { Readiness } from '../common/readiness.ts'
+import { NodeReadiness, servingReadiness } from './readiness.ts'
 import { ServiceRunner } from './service-runner.ts'
 
 export interface NodeDeps {
@@ -109,18 +110,21 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
   const flusher = new TraceFlusher({ store, blocks, config: ls, clock, logger: logger.child({ component: 'flusher' }) })
   // Search over memory and blocks (query/search/local.ts) with the TraceQL engine (query/traceql/).
   const search: SearchDeps = { localSearch: createLocalSearch({ store, blocks }), compile: (q) => compileTraceQL(q), parseTagRef }
-  const serveQueries = createInternalQueryHandler({ finder: store, readiness, localSearch: search.localSearch, compile: search.compile, clock, searchTimeoutMs: config.query.search_timeout })
+  // What this node's answers to queries say about it: catching up also while its Kafka consumer
+  // is stalled (after a network cut), so queriers prefer an owner that is not behind.
+  const serving = servingReadiness(readiness, () => reader.stalled())
+  const serveQueries = createInternalQueryHandler({ finder: store, readiness: serving, localSearch: search.localSearch, compile: search.compile, clock, searchTimeoutMs: config.query.search_timeout })
   const cluster = ringMode
     ? new ClusterMembership({ config, clock, logger: logger.child({ component: 'cluster' }), registry, consumer: reader, serveQueries })
     : undefined
-  const view = cluster === undefined ? undefined : clusterView(cluster, readiness, config)
-  const clusterFinder = view === undefined || cluster === undefined ? undefined : clusterTraceFinder(view, cluster, store, readiness, config, clock)
+  const view = cluster === undefined ? undefined : clusterView(cluster, serving, config)
+  const clusterFinder = view === undefined || cluster === undefined ? undefined : clusterTraceFinder(view, cluster, store, serving, config, clock)
   const clusterSearch = view === undefined || cluster === undefined
     ? undefined
     : new ClusterSearcher({
       view,
       ask: (nodeId, request, signal) => cluster.ask(nodeId, request, signal),
-      local: createNodeSearch({ localSearch: search.localSearch, readiness }),
+      local: createNodeSearch({ localSearch: search.localSearch, readiness: serving }),
       clock,
       hedgeAfterMs: config.query.hedge_after,
       timeoutMs: config.query.search_timeout,
@@ -190,7 +194,7 @@ export function createNode ({ config, clock, logger, registry, onFatal }: NodeDe
 }
 
 /** The ring as the cluster queries see it (trace by id and search share it). */
-function clusterView (cluster: ClusterMembership, readiness: NodeReadiness, config: NodeConfig): ClusterView {
+function clusterView (cluster: ClusterMembership, readiness: Readiness, config: NodeConfig): ClusterView {
   const selfId = config.live_store.instance_id
   return {
     selfId,
@@ -207,7 +211,7 @@ function clusterView (cluster: ClusterMembership, readiness: NodeReadiness, conf
  * partitions locally, the others over the cluster's query channel. Search, tag names and tag
  * values fan out the same way (query/cluster/search-fanout.ts).
  */
-function clusterTraceFinder (view: ClusterView, cluster: ClusterMembership, store: TraceStore, readiness: NodeReadiness, config: NodeConfig, clock: Clock): ClusterTraceFinder {
+function clusterTraceFinder (view: ClusterView, cluster: ClusterMembership, store: TraceStore, readiness: Readiness, config: NodeConfig, clock: Clock): ClusterTraceFinder {
   return new ClusterTraceFinder({
     view,
     ask: (nodeId, request, signal) => cluster.ask(nodeId, request, signal),

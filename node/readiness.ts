@@ -13,3 +13,17 @@ export class NodeReadiness implements Readiness {
     this.#reason = reason
   }
 }
+
+/**
+ * The readiness the query side answers with: the node's own, except that a ready node whose data
+ * is behind right now (`behind` says why: its Kafka consumer stalled) serves as `catching-up`,
+ * so its answers are marked incomplete and a querier prefers another owner. `/ready` keeps the
+ * node's own readiness: a stall mends by itself and must not take the node out of rotation.
+ */
+export function servingReadiness (node: Readiness, behind: () => string | undefined): Readiness {
+  const lag = (): string | undefined => node.state() === 'ready' ? behind() : undefined
+  return {
+    state: () => lag() === undefined ? node.state() : 'catching-up',
+    reason: () => lag() ?? node.reason(),
+  }
+}

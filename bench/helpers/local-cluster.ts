@@ -15,7 +15,23 @@ import { httpRequest, sleep } from './http.ts'
  * the command, to every process it started (nodes are in their own process groups, so killing
  * the command alone would leave them) and to nodes the benchmark restarted; the data dir goes.
  */
-export interface ClusterNode { node: string, zone: string, pid: number, http: number, otlp: number }
+export interface ClusterNode {
+  node: string
+  zone: string
+  pid: number
+  /** The address it listens on: 127.0.0.1, or its zone's namespace address with `netns`. */
+  host: string
+  http: number
+  otlp: number
+  /** With `netns`: the node's network namespace and the host-side veth that cuts its zone off. */
+  netns?: string
+  veth?: string
+}
+
+/** `http://<host>:<http port>`: where a node's API answers. */
+export function apiBase (node: ClusterNode): string {
+  return `http://${node.host}:${node.http}`
+}
 
 export interface LocalCluster {
   readonly dir: string
@@ -36,6 +52,8 @@ export interface ClusterOptions {
   readyTimeoutMs?: number
   /** Leave the data directory (and the nodes' logs in it) in place at stop, for a post-mortem. */
   keepDir?: boolean
+  /** Each zone in its own network namespace (`livestore cluster --netns`: root, iproute2). */
+  netns?: boolean
 }
 
 const repoRoot = new URL('../../', import.meta.url).pathname
@@ -64,7 +82,7 @@ export async function startLocalCluster (o: ClusterOptions): Promise<LocalCluste
   const readyTimeoutMs = o.readyTimeoutMs ?? 180_000
   const want = o.zones * o.nodesPerZone
   const cmd = spawn(process.execPath, [join(repoRoot, 'bin/livestore.js'), 'cluster', '--zones', String(o.zones), '--nodes-per-zone', String(o.nodesPerZone),
-    '--partitions', String(o.partitions), '--json', '--data-dir', dir, '--ready-timeout', `${Math.ceil(readyTimeoutMs / 1000)}s`, ...(o.extra ?? [])],
+    '--partitions', String(o.partitions), '--json', '--data-dir', dir, '--ready-timeout', `${Math.ceil(readyTimeoutMs / 1000)}s`, ...(o.netns === true ? ['--netns'] : []), ...(o.extra ?? [])],
   { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot })
   let stderr = ''
   cmd.stderr.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-8000) })
@@ -110,7 +128,8 @@ export async function startLocalCluster (o: ClusterOptions): Promise<LocalCluste
     nodes,
     stderr: () => stderr,
     restart (node, argv) {
-      const [exe, ...args] = argv
+      // /proc shows the node's own command line: `ip netns exec` had exec'd into it.
+      const [exe, ...args] = node.netns === undefined ? argv : ['ip', 'netns', 'exec', node.netns, ...argv]
       const child = spawn(exe as string, args, { stdio: 'ignore', cwd: repoRoot })
       restarted.push(child)
       node.pid = child.pid as number
@@ -128,7 +147,7 @@ export interface RingView {
 }
 
 export async function ringOf (node: ClusterNode, agent: Agent, timeoutMs = 5_000): Promise<RingView> {
-  const res = await httpRequest(`http://127.0.0.1:${node.http}/api/ring`, { agent, timeoutMs })
+  const res = await httpRequest(`${apiBase(node)}/api/ring`, { agent, timeoutMs })
   if (res.status !== 200) throw new Error(`${node.node} /api/ring answered ${res.status}`)
   return JSON.parse(res.body.toString('utf8')) as RingView
 }

@@ -210,13 +210,14 @@ describe('cluster trace by id: owners catching up', () => {
     assert.deepEqual(q.state.result!.incomplete, [])
   })
 
-  it('asks a catching-up owner at once when the partition has no ready one', async () => {
+  it('asks a catching-up owner at once when the partition has no ready one (then the unhealthy one, as a last resort)', async () => {
     const { peers, start, localCalls } = setup({ 0: [owner('self', 'a', { catchingUp: true }), owner('b-1', 'b', { healthy: false })], 1: [owner('self', 'a', { catchingUp: true })] }, {
       local: async (tenants) => { localCalls.push([...tenants]); return { trace: trace('1'), incomplete: 'replaying' } },
     })
+    peers.set('b-1', { fail: 'not connected' })
     const q = start()
     await q.done
-    assert.deepEqual(peers.asked(), [])
+    assert.deepEqual(peers.asked(), ['b-1'], 'asked after the incomplete local answer')
     assert.deepEqual(localCalls.length, 1)
     assert.deepEqual(q.state.result!.incomplete, ['partitions 0, 1 from self: replaying'])
   })
@@ -260,14 +261,26 @@ describe('cluster trace by id: missing partitions and deadlines', () => {
       3: [owner('a-3', 'a', { healthy: false })],
     })
     peers.set('a-1', { fail: 'connection refused' }).set('b-1', { fail: 'live-store is stopping', afterMs: 10 }).set('a-2', answer(trace('2')))
+      .set('c-1', { fail: 'not connected' }).set('a-3', { fail: 'not connected' })
     const q = start()
     await advance(clock, 20)
     assert.deepEqual(names(q.state.result!), ['span-2'])
     assert.deepEqual(q.state.result!.missing, [
-      { partition: 0, reason: 'a-1: connection refused, b-1: live-store is stopping, c-1: unhealthy' },
+      { partition: 0, reason: 'a-1: connection refused, b-1: live-store is stopping, c-1: unhealthy here, asked anyway: not connected' },
       { partition: 2, reason: 'no owner in the ring' },
-      { partition: 3, reason: 'a-3: unhealthy' },
+      { partition: 3, reason: 'a-3: unhealthy here, asked anyway: not connected' },
     ])
+  })
+
+  it('asks owners it thinks unhealthy last, and takes their answer (its own view may be the stale one)', async () => {
+    const { peers, start, clock, at } = setup({ 0: [owner('a-1', 'a', { healthy: false }), owner('b-1', 'b')] })
+    peers.set('b-1', { fail: 'boom', afterMs: 5 }).set('a-1', answer(trace('1')))
+    const q = start()
+    await advance(clock, 20)
+    assert.deepEqual(peers.asked(), ['b-1', 'a-1'])
+    assert.deepEqual(at('a-1'), [5])
+    assert.deepEqual(names(q.state.result!), ['span-1'])
+    assert.deepEqual(q.state.result!.missing, [])
   })
 
   it('ends at the deadline: partitions still waiting are missing and every request is aborted', async () => {

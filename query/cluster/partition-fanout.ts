@@ -4,9 +4,9 @@
  * tag values (search-fanout.ts); they differ only in what they send, how they ask this node and
  * how they merge the answers.
  *
- * Per partition the healthy owners are tried in this order: ready owners of the preferred zone,
- * ready owners of the other zones (by zone name; within a zone in the view's order), then owners
- * still catching up. The first is asked; when it fails the next is asked at once, and when it
+ * Per partition the owners are tried in this order: healthy ready owners of the preferred zone,
+ * healthy ready owners of the other zones (by zone name; within a zone in the view's order),
+ * healthy owners still catching up, then as a last resort the owners this view calls unhealthy. The first is asked; when it fails the next is asked at once, and when it
  * has not answered within `hedgeAfterMs` the next is asked too (a hedge; each launch re-arms the
  * delay). The first complete answer wins and the others are aborted. A catching-up owner is
  * asked only when no ready owner is left in flight or untried, so its possibly incomplete answer
@@ -107,11 +107,8 @@ export class PartitionFanout {
 
   #race<A extends FanoutAnswer> (partition: number, scope: QueryScope<A>, timeoutMs: number): Promise<Outcome<A>> {
     const owners = this.#opts.view.owners(partition)
-    const candidates = orderCandidates(owners, this.#opts.view.preferredZone)
-    const unhealthy = owners.filter((o) => !o.healthy).map((o) => `${o.nodeId}: unhealthy`)
-    if (candidates.length === 0) {
-      return Promise.resolve({ partition, ok: false, reason: owners.length === 0 ? 'no owner in the ring' : unhealthy.join(', ') })
-    }
+    const candidates = [...orderCandidates(owners, this.#opts.view.preferredZone), ...lastResort(owners)]
+    if (candidates.length === 0) return Promise.resolve({ partition, ok: false, reason: 'no owner in the ring' })
     const { clock, hedgeAfterMs } = this.#opts
     return new Promise((resolve) => {
       const failures: string[] = []
@@ -131,7 +128,7 @@ export class PartitionFanout {
         inFlight.clear()
         resolve(outcome)
       }
-      const fail = (): void => finish(fallback ?? { partition, ok: false, reason: [...failures, ...unhealthy].join(', ') })
+      const fail = (): void => finish(fallback ?? { partition, ok: false, reason: failures.join(', ') })
       const readyInFlight = (): boolean => [...inFlight.values()].some((c) => c.ready)
 
       const launchNext = (): boolean => {
@@ -143,7 +140,7 @@ export class PartitionFanout {
         const giveUp = (why: string): void => {
           inFlight.delete(call)
           scope.release(call)
-          failures.push(`${cand.nodeId}: ${why}`)
+          failures.push(`${cand.nodeId}: ${cand.healthy ? '' : 'unhealthy here, asked anyway: '}${why}`)
           if (!launchNext() && inFlight.size === 0) fail()
         }
         call.promise.then(
@@ -188,6 +185,23 @@ export function orderCandidates (owners: readonly PartitionOwner[], preferredZon
     Number(b.ready) - Number(a.ready) ||
     zoneRank(a.zone) - zoneRank(b.zone) ||
     (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))
+}
+
+/**
+ * The owners this node's view calls unhealthy, asked only when no healthy owner answered: the
+ * view may be the stale one (this process was paused or cut off and has not heard the heartbeats
+ * since), and a dead owner fails at once (not connected). The chaos run's SIGSTOP step failed
+ * queries right after SIGCONT before this.
+ */
+function lastResort (owners: readonly PartitionOwner[]): Candidate[] {
+  const seen = new Set(owners.filter((o) => o.healthy).map((o) => o.nodeId))
+  const out: Candidate[] = []
+  for (const o of owners) {
+    if (seen.has(o.nodeId)) continue
+    seen.add(o.nodeId)
+    out.push({ ...o, ready: false })
+  }
+  return out
 }
 
 /**

@@ -120,12 +120,12 @@ describe('cluster search: hedging, failover, partial answers', () => {
 
   it('reports partitions whose owners all fail, with a reason per owner, and answers the rest', async () => {
     const { peers, start, clock } = setup({ 0: [owner('a-1', 'a'), owner('b-1', 'b', { healthy: false })], 1: [owner('a-2', 'a')], 2: [] })
-    peers.set('a-1', { fail: 'live-store is stopping' }).set('a-2', searchReply(found(match('9', 9n))))
+    peers.set('a-1', { fail: 'live-store is stopping' }).set('b-1', { fail: 'not connected' }).set('a-2', searchReply(found(match('9', 9n))))
     const q = start()
     await advance(clock, 10)
     assert.deepEqual(ids(q.state.result!), ['9'])
     assert.deepEqual(q.state.result!.missing, [
-      { partition: 0, reason: 'a-1: live-store is stopping, b-1: unhealthy' },
+      { partition: 0, reason: 'a-1: live-store is stopping, b-1: unhealthy here, asked anyway: not connected' },
       { partition: 2, reason: 'no owner in the ring' },
     ])
   })

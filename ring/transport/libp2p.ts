@@ -10,6 +10,7 @@
  * never retries (measurements.md pitfalls 4–6). Peers learn each other's listen addresses through
  * identify, so a restarted node listening on the same address is found again by everyone.
  */
+import { setMaxListeners } from 'node:events'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
@@ -108,6 +109,9 @@ export class Libp2pTransport extends ServiceBase implements GossipTransport {
     this.#clock = options.clock
     this.#logger = options.logger.child({ component: 'gossip-transport', peerId: this.localId })
     this.#validate = options.validate
+    // Every request, dial and served stream listens on this signal while in flight: dozens at a
+    // time is normal, not a leak (Node would warn above 10).
+    setMaxListeners(0, this.#lifetime.signal)
     this.#redialer = new Redialer(options.clock, { ...defaultRedialOptions, ...options.redial }, (peer, signal) => this.#redial(peer, signal), this.#logger, options.random)
   }
 

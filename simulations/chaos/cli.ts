@@ -38,6 +38,6 @@ const result = await runChaos({
   log: (line) => process.stdout.write(`${line}\n`),
 })
 const md = writeChaosReport(result, values.out)
-const cut = result.windows.some((w) => w.kind === 'net-cut') ? 'network cut: skipped (no network namespaces: every node shares loopback)\n' : ''
+const cut = result.windows.some((w) => w.kind === 'net-cut' && w.note?.startsWith('skipped') === true) ? 'network cut: skipped (no network namespaces: needs root and iproute2)\n' : ''
 process.stdout.write(`${cut}report: ${md}\n${verdictLine(result)}\n`)
 process.exit(result.verdict === 'pass' ? 0 : 1)

@@ -1,17 +1,19 @@
 import { readFile } from 'node:fs/promises'
 import type { Agent } from 'node:http'
 import { httpRequest, sleep } from '../../bench/helpers/http.ts'
-import { commandLineOf, killQuietly, ringOf, startLocalCluster, waitHealthy } from '../../bench/helpers/local-cluster.ts'
+import { apiBase, commandLineOf, killQuietly, ringOf, startLocalCluster, waitHealthy } from '../../bench/helpers/local-cluster.ts'
+import { runCommand } from '../../node/cluster-netns.ts'
 import type { ClusterNode, LocalCluster } from '../../bench/helpers/local-cluster.ts'
 
 /**
  * Control of a real-process cluster for the chaos run: `livestore cluster --json` through
  * bench/helpers/local-cluster.ts, plus what the faults need: each node's state as the run sees
  * it, its command line (read up front, so a killed node restarts on the same data and ports),
- * SIGKILL / SIGSTOP / SIGCONT / SIGTERM, and the partition owners from the ring, so the prober
- * can tell whether every partition still has a live owner.
+ * SIGKILL / SIGSTOP / SIGCONT / SIGTERM, cutting a zone off the network and healing it (with
+ * network namespaces: `livestore cluster --netns`), and the partition owners from the ring, so
+ * the prober can tell whether every partition still has a live owner it can reach.
  */
-export type NodeState = 'up' | 'down' | 'stopped' | 'starting'
+export type NodeState = 'up' | 'down' | 'stopped' | 'starting' | 'cut'
 
 export interface ChaosNode extends ClusterNode { state: NodeState, argv: string[] }
 
@@ -27,6 +29,11 @@ export interface ChaosCluster {
   terminate: (nodes: readonly ChaosNode[], graceMs?: number) => Promise<void>
   freeze: (node: ChaosNode) => void
   thaw: (node: ChaosNode) => void
+  /** True when zones run in network namespaces, so `cut` and `heal` can work. */
+  readonly cuttable: boolean
+  /** Sets the zone's veth down: its nodes run on but nothing reaches them (state `cut`). */
+  cut: (zone: string) => Promise<void>
+  heal: (zone: string) => Promise<void>
   /** Restarts from the saved command lines; resolves when every one answers /ready (false on timeout). */
   restart: (nodes: readonly ChaosNode[], timeoutMs: number) => Promise<boolean>
   /** Every node's ring view healthy (all members, all owners): call with every node up. */
@@ -55,14 +62,14 @@ async function waitGone (pid: number, timeoutMs: number): Promise<boolean> {
 export async function waitReady (node: ClusterNode, agent: Agent, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {
-    const status = await httpRequest(`http://127.0.0.1:${node.http}/ready`, { agent, timeoutMs: 2000 }).then((r) => r.status, () => 0)
+    const status = await httpRequest(`${apiBase(node)}/ready`, { agent, timeoutMs: 2000 }).then((r) => r.status, () => 0)
     if (status === 200) return true
     await sleep(200)
   }
   return false
 }
 
-export async function startChaosCluster (o: { zones: number, nodesPerZone: number, partitions: number, extra?: string[], keepDir?: boolean }, agent: Agent): Promise<ChaosCluster> {
+export async function startChaosCluster (o: { zones: number, nodesPerZone: number, partitions: number, extra?: string[], keepDir?: boolean, netns?: boolean }, agent: Agent): Promise<ChaosCluster> {
   const local: LocalCluster = await startLocalCluster({ ...o, readyTimeoutMs: 120_000 })
   const nodes: ChaosNode[] = local.nodes.map((n) => Object.assign(n, { state: 'up' as NodeState, argv: commandLineOf(n.pid) }))
   const owners = new Map<number, string[]>()
@@ -93,6 +100,17 @@ export async function startChaosCluster (o: { zones: number, nodesPerZone: numbe
     },
     freeze: (n) => { n.state = 'stopped'; killQuietly(n.pid, 'SIGSTOP') },
     thaw: (n) => { killQuietly(n.pid, 'SIGCONT'); n.state = 'up' },
+    cuttable: nodes.every((n) => n.veth !== undefined),
+    cut: async (zone) => {
+      const victims = nodes.filter((n) => n.zone === zone)
+      await runCommand(['ip', 'link', 'set', vethOf(victims, zone), 'down'])
+      for (const n of victims) if (n.state === 'up') n.state = 'cut'
+    },
+    heal: async (zone) => {
+      const victims = nodes.filter((n) => n.zone === zone)
+      await runCommand(['ip', 'link', 'set', vethOf(victims, zone), 'up'])
+      for (const n of victims) if (n.state === 'cut') n.state = 'up'
+    },
     restart: async (victims, timeoutMs) => {
       for (const n of victims) { local.restart(n, n.argv); n.state = 'starting' }
       const ready = await Promise.all(victims.map(async (n) => {
@@ -111,4 +129,11 @@ export async function startChaosCluster (o: { zones: number, nodesPerZone: numbe
       await local.stop()
     },
   }
+}
+
+/** The host-side veth of a zone (`livestore cluster --netns` prints it per node). */
+function vethOf (zoneNodes: readonly ChaosNode[], zone: string): string {
+  const veth = zoneNodes[0]?.veth
+  if (veth === undefined) throw new Error(`zone ${zone} does not run in a network namespace`)
+  return veth
 }

@@ -64,11 +64,22 @@ export function stopNode (node: string): Step {
   }
 }
 
-/** Cutting a zone off the network needs network namespaces; this run has none, so it is recorded as skipped. */
+/**
+ * Cut every node of `zone` off the network (its veth down: packets dropped, connections left to
+ * time out), hold, heal. Needs network namespaces (root, iproute2); without, recorded as skipped.
+ */
 export function netCut (zone: string): Step {
-  return (c) => {
-    const t = since(c.t0)
-    return Promise.resolve({ kind: 'net-cut', label: `cut zone ${zone} off the network`, start: t, end: t, note: 'skipped: needs network namespaces (every node shares loopback)' })
+  return async (c) => {
+    const label = `cut zone ${zone} off the network`
+    const start = since(c.t0)
+    if (!c.cluster.cuttable) return { kind: 'net-cut', label, start, end: start, note: 'skipped: needs network namespaces (root and iproute2; every node shares loopback)' }
+    const w: FaultWindow = { kind: 'net-cut', label, start, end: 0 }
+    await c.cluster.cut(zone)
+    await sleep(c.holdMs)
+    await c.cluster.heal(zone)
+    const healedAt = performance.now()
+    w.end = since(c.t0)
+    return recover(c, w, healedAt, [])
   }
 }
 

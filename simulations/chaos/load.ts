@@ -22,9 +22,9 @@ export interface Gen {
   kill: () => void
 }
 
-export function startGen (otlpPort: number, ackLog: string, o: { rate: number, seed: number }): Gen {
+export function startGen (otlpUrl: string, ackLog: string, o: { rate: number, seed: number }): Gen {
   const child = spawn(process.execPath, [join(repoRoot, 'bin/livestore.js'), 'gen',
-    '--url', `http://127.0.0.1:${otlpPort}`, '--ack-log', ackLog, '--rate', String(o.rate), '--batch', '20', '--concurrency', '2',
+    '--url', otlpUrl, '--ack-log', ackLog, '--rate', String(o.rate), '--batch', '20', '--concurrency', '2',
     '--duration', '3600s', '--seed', String(o.seed), '--max-retries', '400', '--retry-backoff', '50ms', '--max-backoff', '500ms'],
   { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot })
   let out = ''
@@ -63,10 +63,10 @@ export function byTrace (spans: readonly AckedSpan[]): Map<string, Set<string>> 
 }
 
 /** Occurrences of each span id (hex) in the trace as the node returns it, or why it could not be read. */
-export async function fetchSpanCounts (httpPort: number, traceId: string, agent: Agent, timeoutMs = 10_000): Promise<Map<string, number> | string> {
+export async function fetchSpanCounts (apiBase: string, traceId: string, agent: Agent, timeoutMs = 10_000): Promise<Map<string, number> | string> {
   let res
   try {
-    res = await httpRequest(`http://127.0.0.1:${httpPort}/api/v2/traces/${traceId}`, { agent, timeoutMs })
+    res = await httpRequest(`${apiBase}/api/v2/traces/${traceId}`, { agent, timeoutMs })
   } catch (err) {
     return `request failed: ${(err as Error).message}`
   }
@@ -92,11 +92,11 @@ export function spanIdCounts (v2Json: string): Map<string, number> {
 export interface CheckResult { traces: number, spans: number, lost: AckedSpan[], duplicated: number, errors: string[] }
 
 /**
- * Asks `httpPort` for every trace of `traces` (8 at once) and counts each acknowledged span id:
+ * Asks the node at `apiBase` (`http://host:port`) for every trace of `traces` (8 at once) and counts each acknowledged span id:
  * absent = lost, more than once = duplicated. A trace with a missing span is asked again every
  * 250 ms until `graceMs` passed.
  */
-export async function checkSpans (httpPort: number, traces: Map<string, Set<string>>, agent: Agent, graceMs: number): Promise<CheckResult> {
+export async function checkSpans (apiBase: string, traces: Map<string, Set<string>>, agent: Agent, graceMs: number): Promise<CheckResult> {
   const result: CheckResult = { traces: traces.size, spans: 0, lost: [], duplicated: 0, errors: [] }
   const queue = [...traces].reverse()
   const deadline = performance.now() + graceMs
@@ -105,7 +105,7 @@ export async function checkSpans (httpPort: number, traces: Map<string, Set<stri
       const [traceId, ids] = next
       result.spans += ids.size
       for (;;) {
-        const got = await fetchSpanCounts(httpPort, traceId, agent)
+        const got = await fetchSpanCounts(apiBase, traceId, agent)
         const missing = typeof got === 'string' ? [...ids] : [...ids].filter((id) => !got.has(id))
         if (missing.length > 0 && performance.now() < deadline) { await sleep(250); continue }
         if (typeof got === 'string') { if (result.errors.length < 10) result.errors.push(`${traceId}: ${got}`) } else result.duplicated += [...ids].filter((id) => (got.get(id) ?? 0) > 1).length

@@ -1,7 +1,8 @@
 import type { Agent } from 'node:http'
 import { httpRequest, sleep } from '../../bench/helpers/http.ts'
+import { apiBase } from '../../bench/helpers/local-cluster.ts'
 import type { Random } from '../../common/random.ts'
-import type { ChaosCluster } from './cluster.ts'
+import type { ChaosCluster, ChaosNode } from './cluster.ts'
 import { byTrace, fetchSpanCounts, readAcks } from './load.ts'
 
 /**
@@ -9,7 +10,9 @@ import { byTrace, fetchSpanCounts, readAcks } from './load.ts'
  * acknowledged trace by ID (acknowledged at least `settleMs` earlier, so it had time to be
  * consumed; success = 200 with every span acknowledged by then) and for one search (success =
  * 200 with at least one trace). A failure counts against the verdict only when every partition
- * had a live owner both when the query started and when it ended; otherwise it is "excused".
+ * had a live owner both when the query started and when it ended, and the node asked was still
+ * up at the end (a node killed, frozen or cut off under a query cannot answer it; a client asks
+ * another node); otherwise it is "excused".
  * Results are bucketed per second of the run.
  */
 export interface Second {
@@ -44,11 +47,11 @@ export function startProber (cluster: ChaosCluster, ackLog: string, agent: Agent
     while (timeline.length <= t) timeline.push({ t: timeline.length, ok: 0, failed: 0, excused: 0, acked: history.at(-1)?.count ?? 0 })
     return timeline[t] as Second
   }
-  const record = (start: number, coveredBefore: boolean, ok: boolean, what: string): void => {
+  const record = (start: number, coveredBefore: boolean, asked: ChaosNode, ok: boolean, what: string): void => {
     const b = bucket(start)
     counts.queries++
     if (ok) { b.ok++; counts.ok++; return }
-    if (coveredBefore && cluster.covered()) {
+    if (coveredBefore && cluster.covered() && asked.state === 'up') {
       b.failed++
       counts.failed++
       if (failures.length < 50) failures.push(`+${((start - o.t0) / 1000).toFixed(1)}s ${what}`)
@@ -70,16 +73,16 @@ export function startProber (cluster: ChaosCluster, ackLog: string, agent: Agent
           const [traceId, ids] = traces[rand.int(traces.length)] as [string, Set<string>]
           // Only the spans acknowledged before `old` (the trace may have grown since).
           const start = performance.now()
-          const got = await fetchSpanCounts(n.http, traceId, agent, 5000)
+          const got = await fetchSpanCounts(apiBase(n), traceId, agent, 5000)
           const missing = typeof got === 'string' ? got : [...ids].filter((id) => !got.has(id)).length > 0 ? `${[...ids].filter((id) => !got.has(id)).length}/${ids.size} spans missing` : ''
           counts.byId++
-          record(start, covered, missing === '', `${n.node} trace ${traceId}: ${missing}`)
+          record(start, covered, n, missing === '', `${n.node} trace ${traceId}: ${missing}`)
         }
         const t1 = performance.now()
-        const res = await httpRequest(`http://127.0.0.1:${n.http}/api/search?q=${encodeURIComponent(SEARCH)}&limit=20`, { agent, timeoutMs: 5000 })
-          .then((r) => r.status === 200 && ((JSON.parse(r.body.toString('utf8')) as { traces?: unknown[] }).traces ?? []).length > 0 ? '' : `HTTP ${r.status} ${r.body.toString('utf8').slice(0, 120)}`, (err: Error) => err.message)
+        const res = await httpRequest(`${apiBase(n)}/api/search?q=${encodeURIComponent(SEARCH)}&limit=20`, { agent, timeoutMs: 5000 })
+          .then((r) => r.status === 200 && ((JSON.parse(r.body.toString('utf8')) as { traces?: unknown[] }).traces ?? []).length > 0 ? '' : `HTTP ${r.status} ${r.body.toString('utf8').slice(0, 600)}`, (err: Error) => err.message)
         counts.search++
-        record(t1, covered, res === '', `${n.node} search: ${res}`)
+        record(t1, covered, n, res === '', `${n.node} search: ${res}`)
       }))
       await sleep(Math.max(0, periodMs - (performance.now() - tick)))
     }

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { httpAgent, sleep } from '../../bench/helpers/http.ts'
+import { apiBase } from '../../bench/helpers/local-cluster.ts'
+import { netnsUnavailable } from '../../node/cluster-netns.ts'
 import { seededRandom } from '../../common/random.ts'
 import { startChaosCluster } from './cluster.ts'
 import type { ChaosCluster } from './cluster.ts'
@@ -73,13 +75,15 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosResult> {
   let prober: Prober | undefined
   try {
     o.log(`starting ${o.zones} zones × ${o.nodesPerZone} nodes, ${o.partitions} partitions (+ the embedded broker)`)
-    cluster = await startChaosCluster({ zones: o.zones, nodesPerZone: o.nodesPerZone, partitions: o.partitions, extra: ['--overrides.max_traces_per_user', '0'], keepDir: o.keepLogs === true }, agent)
+    const noNetns = o.short ? 'not used by the short run' : await netnsUnavailable()
+    o.log(noNetns === undefined ? 'zones in network namespaces (a zone can be cut off the network)' : `no network namespaces (${noNetns}): the network cut is skipped`)
+    cluster = await startChaosCluster({ zones: o.zones, nodesPerZone: o.nodesPerZone, partitions: o.partitions, extra: ['--overrides.max_traces_per_user', '0'], keepDir: o.keepLogs === true, netns: noNetns === undefined }, agent)
     if (o.keepLogs === true) o.log(`node logs kept in ${cluster.dir}/<node>.log`)
     const steps = script(cluster, o.short)
     const unit = o.durationS * 1000 / (o.short ? 3 : 6)
     const target = cluster.zone(cluster.zones()[0] as string)[0]!
     const t0 = performance.now()
-    gen = startGen(target.otlp, ackLog, { rate: o.rate, seed: o.seed })
+    gen = startGen(`http://${target.host}:${target.otlp}`, ackLog, { rate: o.rate, seed: o.seed })
     prober = startProber(cluster, ackLog, agent, rand, { t0 })
     o.log(`load: ${o.rate} spans/s into ${target.node}; warm-up ${(unit / 1000).toFixed(0)} s`)
     await sleep(unit)
@@ -106,7 +110,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosResult> {
     const last = windows.filter((w) => w.kind !== 'net-cut').at(-1)
     const asked = cluster.nodes.find((n) => last !== undefined && last.label.endsWith(`zone ${n.zone}`)) ?? target
     o.log(`checking ${chosen.size} of ${traces.size} acknowledged traces (${acks.length} spans) from ${asked.node}`)
-    const check = await checkSpans(asked.http, chosen, agent, 20_000)
+    const check = await checkSpans(apiBase(asked), chosen, agent, 20_000)
     const q = prober.totals()
     const catchUps = windows.flatMap((w) => w.catchUpMs === undefined ? [] : [w.catchUpMs])
     const reconverges = windows.flatMap((w) => w.reconvergeMs === undefined ? [] : [w.reconvergeMs])

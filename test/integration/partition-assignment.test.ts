@@ -10,7 +10,7 @@ import { Distributor } from '../../ingest/distributor.ts'
 import { KafkaConnection } from '../../ingest/kafka/connection.ts'
 import { createIngestMetrics } from '../../ingest/metrics.ts'
 import type { IngestMetrics } from '../../ingest/metrics.ts'
-import { PartitionReader } from '../../ingest/partition-reader.ts'
+import { FETCH_STALL_MS, PartitionReader } from '../../ingest/partition-reader.ts'
 import type { OffsetWatermarks, PartitionReaderDeps } from '../../ingest/partition-reader.ts'
 import { RingRouting } from '../../ingest/ring-routing.ts'
 import { encodeRecord } from '../../ingest/record-format.ts'
@@ -174,6 +174,24 @@ describe('partition assignment and ring routing', () => {
     }
     assert.equal((await conn.committedOffsets('zone-a-3')).get(3), '5')
     assert.ok(!seen.some((s) => s.partition === 0), 'partition 0 was never consumed')
+  })
+
+  it('says it may be behind while a partition has completed no fetch for FETCH_STALL_MS, and not once fetches go on', async () => {
+    // The reader's clock jumps ahead: to it, the last completed fetch is suddenly 10 s old.
+    let skew = 0
+    const skewed = { ...clock, now: () => clock.now() + skew }
+    const { reader } = newReader([], { clock: skewed })
+    await reader.start(new AbortController().signal)
+    try {
+      await reader.assign(2)
+      await waitFor(() => reader.catchUp().done, 20_000, 'caught up')
+      assert.equal(reader.stalled(), undefined)
+      skew = FETCH_STALL_MS + 7_000
+      assert.match(reader.stalled() ?? '', /^live-store may be behind: partition 2 not fetched from Kafka for 1\d\.\ds$/)
+      await waitFor(() => reader.stalled() === undefined, 5_000, 'the next long-poll completes')
+    } finally {
+      await reader.stop()
+    }
   })
 
   it('keeps the static partition list working (no ring)', async () => {
