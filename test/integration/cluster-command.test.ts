@@ -8,7 +8,7 @@ import { repoRoot, tempDir, waitFor } from '../helpers/broker.ts'
 
 const bin = join(repoRoot, 'bin/livestore.js')
 
-interface ReadyLine { node: string, zone: string, pid: number, http: number, otlp: number }
+interface ReadyLine { node: string, zone: string, pid: number, host: string, http: number, otlp: number }
 
 function alive (pid: number): boolean {
   try {
@@ -51,7 +51,8 @@ describe('livestore cluster (real processes)', () => {
       const ready = stdout.map((l) => JSON.parse(l) as ReadyLine)
       assert.deepEqual(ready.map((r) => r.node).sort(), ['a-0', 'b-0'])
       for (const r of ready) {
-        assert.deepEqual(Object.keys(r), ['node', 'zone', 'pid', 'http', 'otlp'])
+        assert.deepEqual(Object.keys(r), ['node', 'zone', 'pid', 'host', 'http', 'otlp'])
+        assert.equal(r.host, '127.0.0.1')
         assert.equal(r.zone, r.node.slice(0, 1))
         assert.ok(alive(r.pid), `${r.node} runs`)
         assert.equal((await fetch(`http://127.0.0.1:${r.http}/ready`)).status, 200)
