@@ -39,9 +39,9 @@ import { Tx } from './gossip-tx.ts'
 import type { RingTx } from './gossip-tx.ts'
 import { GossipRejectError, checkDelta, checkFullState, decodeChecked, peerAddress, peerIdOf } from './gossip-validate.ts'
 import type { BindingContext } from './gossip-validate.ts'
-import { HybridClock, checkSkew } from './hlc.ts'
+import { HybridClock, checkSkew, formatHlc } from './hlc.ts'
 import type { RingMetrics } from './metrics.ts'
-import { buryDeparted, emptyRing, gcTombstones, isEmptyRing, maxTimestamp, merge } from './model.ts'
+import { buryDeparted, dropStampedAfter, emptyRing, gcTombstones, isEmptyRing, maxTimestamp, merge } from './model.ts'
 import type { RingState } from './model.ts'
 import { listMembers } from './read.ts'
 import { SerialQueue } from './serial-queue.ts'
@@ -126,6 +126,7 @@ export class RingReplica extends ServiceBase {
    */
   async edit<T> (fn: (tx: RingTx) => T): Promise<T> {
     const { result, delta } = await this.#queue.run(() => {
+      this.#rewindIfAhead()
       const tx = new Tx(this.#ring, this.nodeId, () => ({ ts: this.hlc.now(), writer: this.nodeId }))
       const result = fn(tx)
       const r = buryDeparted({ state: tx.state, delta: tx.delta })
@@ -156,6 +157,26 @@ export class RingReplica extends ServiceBase {
       this.#rejected(err, from)
       return err instanceof GossipRejectError ? err.verdict : 'reject'
     }
+  }
+
+  /**
+   * Recovers from this node's clock having run ahead and been set back (a +1 year jump, say):
+   * its HLC would stay ahead, and every peer would reject everything it writes, until a restart.
+   * Instead every entry stamped beyond the physical clock plus `max_clock_skew` is forgotten
+   * (peers never accepted those; they hold the older values), the HLC is rewound to the newest
+   * stamp left (or the physical clock), and a push/pull brings the peers' state back at once. The lifecycler's next heartbeat and reconcile write this node's own
+   * entries again with stamps the peers accept. Runs on the queue, before each local edit.
+   */
+  #rewindIfAhead (): void {
+    if (!this.hlc.aheadOfPhysical()) return
+    const ahead = this.hlc.last
+    const physical = Math.floor(this.#deps.clock.now())
+    // Beyond max_clock_skew only this node's own stamps can exist (peers' are rejected there).
+    this.#ring = dropStampedAfter(this.#ring, physical + this.hlc.maxSkewMs)
+    const now = this.hlc.rewind(maxTimestamp(this.#ring))
+    this.stats.observe(this.#ring)
+    this.#deps.logger?.warn({ hlc: formatHlc(ahead), rewoundTo: formatHlc(now), physical }, 'the clock was set back after running ahead: rewound the ring clock, forgot the entries stamped beyond max_clock_skew, pulling the ring from a peer')
+    if (this.#open) void this.antiEntropy()
   }
 
   #writeContext (now: number): BindingContext {

@@ -109,6 +109,22 @@ describe('HybridClock', () => {
   })
 })
 
+describe('HybridClock after the physical clock was set back', () => {
+  it('says it runs ahead only beyond max skew, and rewinds to the physical time or a later floor', () => {
+    let physical = 1_000_000 + 365 * 86_400_000
+    const h = new HybridClock(settableClock(() => physical), { maxSkewMs: 30_000 })
+    h.now()
+    physical = 1_000_000 + 29_000
+    assert.equal(h.aheadOfPhysical(), true)
+    assert.deepEqual(h.rewind(), hlc(1_029_000))
+    assert.equal(h.aheadOfPhysical(), false)
+    assert.deepEqual(h.now(), hlc(1_029_000, 1), 'monotonic again from the rewound time')
+    assert.deepEqual(h.rewind(hlc(1_040_000, 3)), hlc(1_040_000, 3), 'never below the newest stamp kept')
+    physical = 1_040_000 - 30_000
+    assert.equal(h.aheadOfPhysical(), false, 'exactly max skew ahead is not ahead')
+  })
+})
+
 describe('HLC encoding', () => {
   it('round-trips through the 64-bit packing and preserves order (property)', () => {
     fc.assert(fc.property(arbHlc, arbHlc, (a, b) => {

@@ -113,6 +113,28 @@ export class HybridClock {
   }
 
   /**
+   * True when the last timestamp is more than `maxSkewMs` ahead of the physical clock: this
+   * node's clock ran ahead (a jump) and has since been set back. Everything stamped meanwhile is
+   * rejected by every peer (`checkSkew`), and since an HLC never runs backwards, so would every
+   * later stamp — until `rewind`.
+   */
+  aheadOfPhysical (): boolean {
+    return this.#last.wall > Math.floor(this.#clock.now()) + this.maxSkewMs
+  }
+
+  /**
+   * Sets the clock back to the physical time, or to `floor` when that is later (the newest stamp
+   * the caller keeps). Only safe for a caller that also forgets whatever was stamped beyond it
+   * (ring/gossip.ts `RingReplica` drops those registers and pulls the peers' state again):
+   * otherwise its own old future stamps would beat its new ones.
+   */
+  rewind (floor: Hlc = zeroHlc): Hlc {
+    const pt = hlc(Math.floor(this.#clock.now()))
+    this.#last = compareHlc(floor, pt) > 0 ? floor : pt
+    return this.#last
+  }
+
+  /**
    * Observes a remote timestamp (a receive event) and returns a new local timestamp strictly
    * after both it and everything issued before. Throws `ClockSkewError`, leaving the clock
    * unchanged, when `remote` is more than `maxSkewMs` ahead of the physical clock.

@@ -24,7 +24,7 @@ export {
 export type { MemberState, OwnerState, PartitionRegisterState, PartitionState } from './states.ts'
 
 export {
-  buryDeparted, defaultDepartureHorizonMs, defaultTombstoneHorizonMs, departureCandidates, dropDepartedOwners, emptyRing, gcTombstones, isEmptyRing, lockLww, maxTimestamp, memberInfoLww, merge,
+  buryDeparted, defaultDepartureHorizonMs, defaultTombstoneHorizonMs, departureCandidates, dropDepartedOwners, dropStampedAfter, emptyRing, gcTombstones, isEmptyRing, lockLww, maxTimestamp, memberInfoLww, merge,
   ownerKey, ownerLww, partitionStateLww,
 } from './model.ts'
 export type { MemberEntry, MemberInfo, MergeResult, OwnerEntry, OwnerValue, PartitionEntry, RingState } from './model.ts'

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { ManualClock } from '../test/fakes/clock.ts'
 import { ClockSkewError } from './errors.ts'
 import { HybridClock } from './hlc.ts'
-import { defaultTombstoneHorizonMs, departureCandidates, dropDepartedOwners, gcTombstones, maxTimestamp, merge } from './model.ts'
+import { defaultTombstoneHorizonMs, departureCandidates, dropDepartedOwners, dropStampedAfter, gcTombstones, maxTimestamp, merge } from './model.ts'
 import type { RingState } from './model.ts'
 import { member, owner, partition, reg, ring, t } from './testing.ts'
 
@@ -247,6 +247,19 @@ describe('tombstone GC', () => {
     const stale = ring({ owners: [owner('a-0', 1, 'active', 'a', t(now - 2 * H))], members: [member('a-0', 'active', 'a', t(now - 2 * H))] })
     const r = merge(afterGc, stale)
     assert.deepEqual(dropDepartedOwners(r.state, departureCandidates(r.delta)), afterGc)
+  })
+})
+
+describe('dropStampedAfter', () => {
+  it('drops every entry with a register stamped after the limit, whichever register it is', () => {
+    const keep = ring({ partitions: [partition(1, 'active', t(100), 'a')], owners: [owner('a', 1, 'active', 'a', t(100))], members: [member('a', 'active', 'a', t(100), t(200))] })
+    assert.equal(dropStampedAfter(keep, 200), keep)
+    const future = ring({
+      partitions: [partition(1, 'active', t(100), 'a'), partition(2, 'active', t(100), 'a', reg(true, t(900), 'b')), partition(3, 'inactive', t(900), 'b')],
+      owners: [owner('a', 1, 'active', 'a', t(100)), owner('b', 1, 'active', 'b', t(900))],
+      members: [member('a', 'active', 'a', t(100), t(200)), member('b', 'active', 'b', t(100), t(900))],
+    })
+    assert.deepEqual(dropStampedAfter(future, 200), keep)
   })
 })
 

@@ -235,6 +235,22 @@ export function buryDeparted (r: MergeResult): MergeResult {
   return { state, delta: { ...r.delta, owners } }
 }
 
+/**
+ * `state` without any entry that has a register stamped after `limit` (milliseconds): what a
+ * node keeps of its state when its clock turns out to have run ahead (gossip.ts `RingReplica`
+ * rewinds its HLC). Peers rejected those stamps, so they hold the older values, which the next
+ * push/pull brings back; the node's own entries are written again by its lifecycler.
+ * Returns `state` itself when nothing is dropped.
+ */
+export function dropStampedAfter (state: RingState, limit: number): RingState {
+  const after = (ts: Hlc): boolean => ts.wall > limit
+  const partitions = dropWhere(state.partitions, (p) => after(p.state.ts) || after(p.locked.ts))
+  const owners = dropWhere(state.owners, (o) => after(o.ts))
+  const members = dropWhere(state.members, (m) => after(m.info.ts) || after(m.heartbeat.ts))
+  if (partitions === state.partitions && owners === state.owners && members === state.members) return state
+  return { partitions, owners, members }
+}
+
 export interface TombstoneHorizons {
   /** Owner tombstones (`tombstone_horizon`). */
   readonly ownersMs: number

@@ -132,7 +132,9 @@ export class RogueCheck {
   }
 
   observe (node: SimNode, detail: Change, prev: RingState | undefined, trueNow: number, report: Report): void {
-    if (detail.source !== 'remote') return
+    // Only honest replicas are judged: the suspect re-learning its own old writes (after a
+    // restart) proves nothing.
+    if (detail.source !== 'remote' || node.id === this.rogueId) return
     const r = this.rogueId
     const bad = (what: string): void => report({ invariant: 'rogue', node: node.id, detail: `adopted the rogue's ${what}` })
     const future = (ts: Hlc): boolean => ts.wall > trueNow + this.#maxSkewMs
