@@ -99,7 +99,7 @@ export class RingReplica extends ServiceBase {
     this.#fullLimits = deps.limits?.full ?? defaultCodecLimits
     this.stats.metrics = deps.metrics
     this.#synced = new Promise((resolve) => { this.#resolveSynced = resolve })
-    this.#dialer = new MemberDialer(deps.transport)
+    this.#dialer = new MemberDialer(deps.transport, deps.clock)
   }
 
   /** The current local state (immutable; replaced on every change). */
@@ -327,7 +327,7 @@ export class RingReplica extends ServiceBase {
     this.#ring = state
     this.stats.observe(state)
     this.#deps.events.emit('ring:changed', { state, delta, source })
-    if (source === 'remote' && delta.members.size > 0 && this.#open) this.#dialer.connect(state, this.nodeId)
+    if (source === 'remote' && delta.members.size > 0 && this.#open) this.#dialer.connectMembers(delta.members.values(), this.nodeId)
   }
 
   #rejected (err: unknown, from: string): void {

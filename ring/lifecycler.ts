@@ -40,6 +40,7 @@ import type { RingReplica } from './gossip.ts'
 import type { RingTx } from './gossip-tx.ts'
 import type { RingMetrics } from './metrics.ts'
 import { ownerKey } from './model.ts'
+import type { RingState } from './model.ts'
 import { consumerCandidates, healthyMembers } from './ownership.ts'
 import type { HealthContext } from './ownership.ts'
 import { getPartition, listPartitions, ownersOf } from './read.ts'
@@ -100,7 +101,7 @@ export class PartitionLifecycler extends ServiceBase {
     })
     this.#registeredAt = clock.now()
     this.#deps.logger?.info({ partitions: this.partitions, zone: this.zone }, 'registered as partition owner')
-    this.#offChanged = replica.events.on('ring:changed', () => this.#evaluate(clock.now()))
+    this.#offChanged = replica.events.on('ring:changed', ({ delta }) => { if (this.#mayChangeConsumers(delta)) this.#evaluate(clock.now()) })
     await this.reconcile(clock.now())
     this.#timers.push(clock.setInterval(() => { void this.heartbeat() }, config.heartbeat_period))
     this.#timers.push(clock.setInterval(() => { void this.reconcile(clock.now()) }, config.reconcile_period))
@@ -224,6 +225,18 @@ export class PartitionLifecycler extends ServiceBase {
       this.#deps.metrics?.reconcilesFailed.inc({ type })
       this.#deps.logger?.warn({ err: err.message, reason: err.reason, type }, 'ring reconcile step failed')
     }
+  }
+
+  /**
+   * False for a change that cannot move consumption: only heartbeats of members already healthy
+   * here and still active (most changes; at 100 nodes, 100 a second). A heartbeat of a member
+   * that looked dead can (it may take its partition back), as can any partition or owner change.
+   * Members going stale are noticed by the reconcile timer, which evaluates every time.
+   */
+  #mayChangeConsumers (delta: RingState): boolean {
+    if (delta.partitions.size > 0 || delta.owners.size > 0) return true
+    for (const m of delta.members.values()) if (m.info.value.state !== 'active' || !this.#healthy.has(m.nodeId)) return true
+    return false
   }
 
   /** Recomputes which partitions this node consumes and which members look dead. */
