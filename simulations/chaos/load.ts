@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import type { Agent } from 'node:http'
 import { join } from 'node:path'
 import { httpRequest, sleep } from '../../bench/helpers/http.ts'
+import type { HttpResult } from '../../bench/helpers/http.ts'
 import { parseAckLog } from '../../tools/loadgen/ack-log.ts'
 import type { AckedSpan } from '../../tools/loadgen/ack-log.ts'
 
@@ -62,11 +63,26 @@ export function byTrace (spans: readonly AckedSpan[]): Map<string, Set<string>> 
   return out
 }
 
+/**
+ * A GET through the pooled `agent`, retried once when the pooled connection turns out dead
+ * (`socket hang up`, `ECONNRESET`): after a network cut heals, the keep-alive sockets the agent
+ * kept to the cut zone are reset on first use — a client artefact, not a failed query, and what
+ * any HTTP client does for an idempotent request.
+ */
+export async function getFresh (url: string, agent: Agent, timeoutMs: number): Promise<HttpResult> {
+  try {
+    return await httpRequest(url, { agent, timeoutMs })
+  } catch (err) {
+    if (!/socket hang up|ECONNRESET/.test((err as Error).message)) throw err
+    return await httpRequest(url, { agent, timeoutMs })
+  }
+}
+
 /** Occurrences of each span id (hex) in the trace as the node returns it, or why it could not be read. */
 export async function fetchSpanCounts (apiBase: string, traceId: string, agent: Agent, timeoutMs = 10_000): Promise<Map<string, number> | string> {
   let res
   try {
-    res = await httpRequest(`${apiBase}/api/v2/traces/${traceId}`, { agent, timeoutMs })
+    res = await getFresh(`${apiBase}/api/v2/traces/${traceId}`, agent, timeoutMs)
   } catch (err) {
     return `request failed: ${(err as Error).message}`
   }

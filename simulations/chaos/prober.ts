@@ -1,9 +1,9 @@
 import type { Agent } from 'node:http'
-import { httpRequest, sleep } from '../../bench/helpers/http.ts'
+import { sleep } from '../../bench/helpers/http.ts'
 import { apiBase } from '../../bench/helpers/local-cluster.ts'
 import type { Random } from '../../common/random.ts'
 import type { ChaosCluster, ChaosNode } from './cluster.ts'
-import { byTrace, fetchSpanCounts, readAcks } from './load.ts'
+import { byTrace, fetchSpanCounts, getFresh, readAcks } from './load.ts'
 
 /**
  * The continuous query prober: every `periodMs`, each node the run believes up is asked for one
@@ -79,7 +79,7 @@ export function startProber (cluster: ChaosCluster, ackLog: string, agent: Agent
           record(start, covered, n, missing === '', `${n.node} trace ${traceId}: ${missing}`)
         }
         const t1 = performance.now()
-        const res = await httpRequest(`${apiBase(n)}/api/search?q=${encodeURIComponent(SEARCH)}&limit=20`, { agent, timeoutMs: 5000 })
+        const res = await getFresh(`${apiBase(n)}/api/search?q=${encodeURIComponent(SEARCH)}&limit=20`, agent, 5000)
           .then((r) => r.status === 200 && ((JSON.parse(r.body.toString('utf8')) as { traces?: unknown[] }).traces ?? []).length > 0 ? '' : `HTTP ${r.status} ${r.body.toString('utf8').slice(0, 600)}`, (err: Error) => err.message)
         counts.search++
         record(t1, covered, n, res === '', `${n.node} search: ${res}`)
