@@ -8,13 +8,14 @@
  * healthy ready owners of the other zones (by zone name; within a zone in the view's order),
  * healthy owners still catching up, then as a last resort the owners this view calls unhealthy.
  * The first is asked; when it fails the next is asked at once, and when it has not answered
- * within `hedgeAfterMs` the next is asked too (a hedge; each launch re-arms the delay). The first complete answer wins and the others are aborted. A catching-up owner is
- * asked only when no ready owner is left in flight or untried, so its possibly incomplete answer
- * never beats a ready owner's. Only a node knows it is catching up (readiness is not gossiped),
- * so an answer marked `incomplete` from an owner the view thought ready is kept aside and the
- * next owner is asked at once; it is used only when no owner gives a complete answer (the
- * restarted zone of the chaos run returned empty traces before this). This node is asked
- * through `local`, never the network.
+ * within `hedgeAfterMs` the next is asked too (a hedge; each launch re-arms the delay). The
+ * first complete answer wins and the others are aborted. A catching-up owner is asked only when
+ * no ready owner is left in flight or untried, so its possibly incomplete answer never beats a
+ * ready owner's. Only a node knows it is catching up (readiness is not gossiped), so an answer
+ * marked `incomplete` from an owner the view thought ready is kept aside and the next owner is
+ * asked at once; it is used only when no owner gives a complete answer (the restarted zone of
+ * the chaos run returned empty traces before this). This node is asked through `local`, never
+ * the network.
  *
  * Tempo differs in two ways: it waits 3 s before hedging (`HedgingDelay`) where we default to
  * 100 ms, and it needs every owner of a zone to answer, because its owners are all consumers;
