@@ -10,6 +10,7 @@
  */
 import type { ConfigIssue, ConfigOf } from '../common/config-schema.ts'
 import { configuredPartitions } from '../common/partitions.ts'
+import { defaultDepartureHorizonMs, defaultTombstoneHorizonMs } from './model.ts'
 
 /**
  * The node's place in the ring: `live_store.instance_id`, `instance_zone`, `partitions` (Tempo
@@ -43,8 +44,8 @@ export const memberlistSchema = {
   advertise_addr: { type: 'string', default: '', allowEmpty: true, doc: 'Address other nodes dial, when it differs from `bind_addr` (0.0.0.0 advertises every interface).' },
   data_dir: { type: 'string', default: './data/memberlist', doc: 'Directory of this node\'s persisted libp2p key (`peer.key`): the peer id survives restarts.' },
   key_file: { type: 'string', default: '', allowEmpty: true, doc: 'File holding the cluster pre-shared key (`livestore keygen` writes one); a host without it cannot connect. Empty = an open network (development only; a warning is logged).' },
-  tombstone_horizon: { type: 'duration', default: 300_000, min: 1, doc: 'How long deleted owner entries are kept before they are forgotten (dskit `left_ingesters_timeout`). A node deletes its owner entries only when it leaves, and its `left` entry (kept for `departure_horizon`) buries them too.' },
-  departure_horizon: { type: 'duration', default: 24 * 3_600_000, min: 1, doc: 'How long members that left and deleted partitions are kept (one small entry per node or partition id). Must exceed the longest network partition the cluster should heal from: a replica cut off for longer can bring them, and a departed node\'s ownership, back.' },
+  tombstone_horizon: { type: 'duration', default: defaultTombstoneHorizonMs, min: 1, doc: 'How long deleted owner entries are kept before they are forgotten (dskit `left_ingesters_timeout`). A node deletes its owner entries only when it leaves, and its `left` entry (kept for `departure_horizon`) buries them too.' },
+  departure_horizon: { type: 'duration', default: defaultDepartureHorizonMs, min: 1, doc: 'How long members that left and deleted partitions are kept (one small entry per node or partition id). Must exceed the longest network partition the cluster should heal from: a replica cut off for longer can bring them, and a departed node\'s ownership, back.' },
   max_clock_skew: { type: 'duration', default: 30_000, min: 1, doc: 'Gossip stamped further than this ahead of the local clock is rejected.' },
   anti_entropy_interval: { type: 'duration', default: 30_000, min: 1, doc: 'Full-state push/pull with one random peer, this often (scaled up above 32 members, like memberlist `pull_push_interval`).' },
   join_members: { type: 'list', default: [], doc: 'Addresses (multiaddrs) of members to pull the ring from at startup; empty = start alone.' },

@@ -20,6 +20,7 @@
  */
 import type { Random } from '../common/random.ts'
 import { PeerUnavailableError } from '../ring/transport/errors.ts'
+import type { Answer } from '../ring/transport/in-process-requests.ts'
 import { defaultLink, deliveryDelay } from './latency.ts'
 import type { LinkProfile } from './latency.ts'
 import type { Scheduler } from './scheduler.ts'
@@ -41,7 +42,6 @@ export interface Endpoint {
   linkLost (peer: string): void
 }
 
-export type Answer = { ok: true, data: Uint8Array } | { ok: false, error: string }
 
 export interface NodeTraffic {
   sent: number

@@ -10,11 +10,13 @@
 import type { Clock } from '../common/clock.ts'
 import { InvalidArgumentError } from '../common/errors.ts'
 import { ServiceBase } from '../common/service.ts'
-import { MessageTooLargeError, PeerUnavailableError, RemoteHandlerError, RequestTimeoutError, TransportStoppedError } from '../ring/transport/errors.ts'
-import { defaultMaxMessageBytes, defaultRequestTimeoutMs, errorText } from '../ring/transport/options.ts'
+import { MessageTooLargeError, PeerUnavailableError, TransportStoppedError } from '../ring/transport/errors.ts'
+import { PendingRequests, answerRequest } from '../ring/transport/in-process-requests.ts'
+import type { RequestHandler } from '../ring/transport/in-process-requests.ts'
+import { defaultMaxMessageBytes, defaultRequestTimeoutMs } from '../ring/transport/options.ts'
 import type { MessageValidator } from '../ring/transport/options.ts'
 import type { GossipTransport, PeerEvent } from '../ring/transport/types.ts'
-import type { Answer, Endpoint, SimNetwork } from './network.ts'
+import type { Endpoint, SimNetwork } from './network.ts'
 
 export const simAddressPrefix = '/sim/'
 
@@ -25,28 +27,19 @@ export interface SimTransportOptions {
   validate?: MessageValidator
 }
 
-interface Pending {
-  peer: string
-  settle: (outcome: () => void) => void
-  reject: (err: unknown) => void
-  resolve: (data: Uint8Array) => void
-}
-
 export class SimTransport extends ServiceBase implements GossipTransport {
   readonly name = 'gossip-transport'
   readonly localId: string
   readonly #network: SimNetwork
-  readonly #clock: Clock
   readonly #maxBytes: number
   readonly #requestTimeoutMs: number
   validate: MessageValidator | undefined
   #running = false
   readonly #messageHandlers = new Set<(from: string, message: Uint8Array) => void>()
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>()
-  #requestHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined
+  #requestHandler: RequestHandler | undefined
   readonly #peers = new Set<string>()
-  readonly #pending = new Map<number, Pending>()
-  #nextRequestId = 0
+  readonly #requests: PendingRequests
   readonly #endpoint: Endpoint
 
   constructor (id: string, network: SimNetwork, clock: Clock, options: SimTransportOptions = {}) {
@@ -54,18 +47,18 @@ export class SimTransport extends ServiceBase implements GossipTransport {
     if (id === '' || id.includes('/')) throw new InvalidArgumentError(`invalid simulated node id ${JSON.stringify(id)}`)
     this.localId = id
     this.#network = network
-    this.#clock = clock
     this.#maxBytes = options.maxMessageBytes ?? defaultMaxMessageBytes
     this.#requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs
     this.validate = options.validate
+    this.#requests = new PendingRequests(clock)
     this.#endpoint = {
       id,
       running: () => this.#running,
       syncPeer: (peer, up) => this.#syncPeer(peer, up),
       message: (from, bytes) => this.#onMessage(from, bytes),
       request: (from, rid, bytes) => this.#onRequest(from, rid, bytes),
-      answer: (from, rid, answer) => this.#onAnswer(from, rid, answer),
-      linkLost: (peer) => this.#onLinkLost(peer),
+      answer: (from, rid, answer) => this.#requests.answer(from, rid, answer),
+      linkLost: (peer) => this.#requests.linkLost(peer),
     }
     network.attach(this.#endpoint)
   }
@@ -87,7 +80,7 @@ export class SimTransport extends ServiceBase implements GossipTransport {
   kill (): void {
     if (!this.#running) return
     this.#running = false
-    for (const p of [...this.#pending.values()]) p.settle(() => p.reject(new TransportStoppedError('finish the request')))
+    this.#requests.failAll(() => new TransportStoppedError('finish the request'))
     this.#peers.clear()
     this.#network.changed(this.localId)
   }
@@ -104,37 +97,16 @@ export class SimTransport extends ServiceBase implements GossipTransport {
     return () => { this.#messageHandlers.delete(h) }
   }
 
-  handleRequest (handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void {
+  handleRequest (handler: RequestHandler): void {
     this.#requestHandler = handler
   }
 
   request (peer: string, request: Uint8Array, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Uint8Array> {
     if (!this.#running) return Promise.reject(new TransportStoppedError('send a request'))
     if (request.byteLength > this.#maxBytes) return Promise.reject(new MessageTooLargeError('request', request.byteLength, this.#maxBytes))
-    const { signal } = options
-    if (signal?.aborted === true) return Promise.reject(signal.reason)
-    if (!this.#network.isUp(this.localId, peer)) return Promise.reject(new PeerUnavailableError(peer, 'not connected'))
-    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs
-    const id = ++this.#nextRequestId
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const onAbort = (): void => pending.settle(() => reject(signal?.reason))
-      const timer = this.#clock.setTimeout(() => pending.settle(() => reject(new RequestTimeoutError(peer, timeoutMs))), timeoutMs)
-      const pending: Pending = {
-        peer,
-        resolve,
-        reject,
-        settle: (outcome) => {
-          if (!this.#pending.delete(id)) return
-          timer.cancel()
-          signal?.removeEventListener('abort', onAbort)
-          outcome()
-        },
-      }
-      this.#pending.set(id, pending)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      const sent = this.#network.sendLeg(this.localId, peer, 'request', request, (target, bytes) => target.request(this.localId, id, bytes))
-      if (!sent) pending.settle(() => reject(new PeerUnavailableError(peer, 'not connected')))
-    })
+    if (options.signal?.aborted !== true && !this.#network.isUp(this.localId, peer)) return Promise.reject(new PeerUnavailableError(peer, 'not connected'))
+    return this.#requests.start(peer, options.timeoutMs ?? this.#requestTimeoutMs, options.signal,
+      (id) => this.#network.sendLeg(this.localId, peer, 'request', request, (target, bytes) => target.request(this.localId, id, bytes)))
   }
 
   async dial (address: string, options: { signal?: AbortSignal } = {}): Promise<string> {
@@ -177,34 +149,11 @@ export class SimTransport extends ServiceBase implements GossipTransport {
   }
 
   #onRequest (from: string, id: number, data: Uint8Array): void {
-    const reply = (answer: Answer): void => {
+    answerRequest(this.#requestHandler, from, data, this.#maxBytes, (answer) => {
+      // A node that crashed while its handler ran sends nothing.
+      if (!this.#running) return
       const bytes = answer.ok ? answer.data : new TextEncoder().encode(answer.error)
       this.#network.sendLeg(this.localId, from, 'answer', bytes, (target, b) => target.answer(this.localId, id, answer.ok ? { ok: true, data: b } : answer))
-    }
-    const handler = this.#requestHandler
-    if (handler === undefined) {
-      reply({ ok: false, error: 'no request handler' })
-      return
-    }
-    Promise.resolve()
-      .then(() => handler(from, data))
-      .then((response) => {
-        if (!this.#running) return
-        if (response.byteLength > this.#maxBytes) reply({ ok: false, error: new MessageTooLargeError('response', response.byteLength, this.#maxBytes).message })
-        else reply({ ok: true, data: response })
-      }, (err: unknown) => { if (this.#running) reply({ ok: false, error: errorText(err) }) })
-  }
-
-  #onAnswer (from: string, id: number, answer: Answer): void {
-    const pending = this.#pending.get(id)
-    if (pending === undefined || pending.peer !== from) return
-    if (answer.ok) pending.settle(() => pending.resolve(answer.data))
-    else pending.settle(() => pending.reject(new RemoteHandlerError(from, answer.error)))
-  }
-
-  #onLinkLost (peer: string): void {
-    for (const p of [...this.#pending.values()]) {
-      if (p.peer === peer) p.settle(() => p.reject(new PeerUnavailableError(peer, 'connection lost')))
-    }
+    })
   }
 }

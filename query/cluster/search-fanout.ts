@@ -68,9 +68,7 @@ export class ClusterSearcher implements ClusterSearch {
 
   async search (tenants: readonly string[], compiled: CompiledSearch, request: SearchRequest, options: { signal?: AbortSignal } = {}): Promise<ClusterSearchResult> {
     options.signal?.throwIfAborted()
-    const wire: SearchOpRequest = { tenants, query: compiled.query, window: request.window, limit: request.limit, spss: request.spss }
-    if (request.minDurationNanos !== undefined) wire.minDurationNanos = request.minDurationNanos
-    if (request.maxDurationNanos !== undefined) wire.maxDurationNanos = request.maxDurationNanos
+    const wire: SearchOpRequest = { ...request, tenants, query: compiled.query }
     const out = await this.#fanout.run<SearchAnswer>({
       name: 'search',
       timeoutMs: this.#opts.timeoutMs,

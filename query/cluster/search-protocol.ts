@@ -36,20 +36,14 @@ import type { KeyValue } from '../../common/otlp/model.ts'
 import type { SearchWindow } from '../../common/search/prefilter.ts'
 import { MAX_SEARCH_LIMIT, MAX_SPANS_PER_SPAN_SET } from '../search/params.ts'
 import type { SearchAnswer, TagNamesAnswer, TagValuesAnswer } from '../search/node-answer.ts'
-import type { MatchedSpan, SearchMetrics, SpanSet, TagRef, TagScope, TagValue, TraceMatch } from '../search/types.ts'
+import type { MatchedSpan, SearchMetrics, SearchRequest, SpanSet, TagRef, TagScope, TagValue, TraceMatch } from '../search/types.ts'
 import { QueryProtocolError } from './errors.ts'
 import { Op, PROTOCOL_VERSION, checkTenant, defaultProtocolLimits } from './protocol.ts'
 import type { ProtocolLimits } from './protocol.ts'
 
-/** A search as one node asks another: the query text (compiled again there) and its bounds. */
-export interface SearchOpRequest {
+/** A search as one node asks another: the query text (compiled again there), its bounds, the tenants. */
+export interface SearchOpRequest extends SearchRequest {
   tenants: readonly string[]
-  query: string
-  window: SearchWindow
-  minDurationNanos?: bigint
-  maxDurationNanos?: bigint
-  limit: number
-  spss: number
 }
 
 export interface TagNamesOpRequest {

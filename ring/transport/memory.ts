@@ -17,8 +17,10 @@ import type { Clock, Timer } from '../../common/clock.ts'
 import { InvalidArgumentError } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import { ServiceBase } from '../../common/service.ts'
-import { MessageTooLargeError, PeerUnavailableError, RemoteHandlerError, RequestTimeoutError, TransportStoppedError } from './errors.ts'
-import { defaultMaxMessageBytes, defaultRequestTimeoutMs, errorText } from './options.ts'
+import { MessageTooLargeError, PeerUnavailableError, TransportStoppedError } from './errors.ts'
+import { PendingRequests, answerRequest } from './in-process-requests.ts'
+import type { Answer, RequestHandler } from './in-process-requests.ts'
+import { defaultMaxMessageBytes, defaultRequestTimeoutMs } from './options.ts'
 import type { MessageValidator } from './options.ts'
 import type { GossipTransport, PeerEvent } from './types.ts'
 
@@ -37,8 +39,6 @@ export interface MemoryTransportOptions {
   /** Where failures of the caller's own handlers are reported. */
   logger?: Logger
 }
-
-type Answer = { ok: true, data: Uint8Array } | { ok: false, error: string }
 
 /** What the network calls on a transport (kept off the transport's public surface). */
 interface Endpoint {
@@ -220,17 +220,9 @@ export class MemoryNetwork {
   }
 }
 
-interface Pending {
-  peer: string
-  settle: (outcome: () => void) => void
-  reject: (err: unknown) => void
-  resolve: (data: Uint8Array) => void
-}
-
 export class MemoryTransport extends ServiceBase implements GossipTransport {
   readonly name = 'gossip-transport'
   readonly localId: string
-  readonly #clock: Clock
   readonly #maxBytes: number
   readonly #requestTimeoutMs: number
   readonly #validate: MessageValidator | undefined
@@ -239,26 +231,25 @@ export class MemoryTransport extends ServiceBase implements GossipTransport {
   #running = false
   readonly #messageHandlers = new Set<(from: string, message: Uint8Array) => void>()
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>()
-  #requestHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined
+  #requestHandler: RequestHandler | undefined
   readonly #peers = new Set<string>()
-  readonly #pending = new Map<number, Pending>()
-  #nextRequestId = 0
+  readonly #requests: PendingRequests
 
   /** Use `MemoryNetwork.createTransport`. */
   constructor (id: string, clock: Clock, options: MemoryTransportOptions, attach: (endpoint: Endpoint) => Port) {
     super()
     this.localId = id
-    this.#clock = clock
     this.#maxBytes = options.maxMessageBytes ?? defaultMaxMessageBytes
     this.#requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs
     this.#validate = options.validate
     this.#logger = options.logger
+    this.#requests = new PendingRequests(clock)
     this.#port = attach({
       message: (from, data) => this.#onMessage(from, data),
       request: (from, id, data) => this.#onRequest(from, id, data),
-      answer: (from, id, answer) => this.#onAnswer(from, id, answer),
+      answer: (from, id, answer) => this.#requests.answer(from, id, answer),
       peerEvent: (event) => this.#onPeerEvent(event),
-      linkLost: (peer) => this.#onLinkLost(peer),
+      linkLost: (peer) => this.#requests.linkLost(peer),
     })
   }
 
@@ -274,7 +265,7 @@ export class MemoryTransport extends ServiceBase implements GossipTransport {
   protected override async doStop (): Promise<void> {
     if (!this.#running) return
     this.#running = false
-    for (const p of [...this.#pending.values()]) p.settle(() => p.reject(new TransportStoppedError('finish the request')))
+    this.#requests.failAll(() => new TransportStoppedError('finish the request'))
     this.#peers.clear()
     this.#port.stopped()
   }
@@ -294,39 +285,16 @@ export class MemoryTransport extends ServiceBase implements GossipTransport {
     return () => { this.#messageHandlers.delete(h) }
   }
 
-  handleRequest (handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void {
+  handleRequest (handler: RequestHandler): void {
     this.#requestHandler = handler
   }
 
   request (peer: string, request: Uint8Array, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Uint8Array> {
     if (!this.#running) return Promise.reject(new TransportStoppedError('send a request'))
     if (request.byteLength > this.#maxBytes) return Promise.reject(new MessageTooLargeError('request', request.byteLength, this.#maxBytes))
-    const { signal } = options
-    if (signal?.aborted === true) return Promise.reject(signal.reason)
-    if (!this.#port.isUp(peer)) return Promise.reject(new PeerUnavailableError(peer, 'not connected'))
-    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs
-    const id = ++this.#nextRequestId
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const onAbort = (): void => pending.settle(() => reject(signal?.reason))
-      const timer = this.#clock.setTimeout(() => pending.settle(() => reject(new RequestTimeoutError(peer, timeoutMs))), timeoutMs)
-      const pending: Pending = {
-        peer,
-        resolve,
-        reject,
-        settle: (outcome) => {
-          if (!this.#pending.delete(id)) return
-          timer.cancel()
-          signal?.removeEventListener('abort', onAbort)
-          outcome()
-        },
-      }
-      this.#pending.set(id, pending)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      const copy = request.slice()
-      if (!this.#port.send(peer, (target) => target.request(this.localId, id, copy))) {
-        pending.settle(() => reject(new PeerUnavailableError(peer, 'not connected')))
-      }
-    })
+    if (options.signal?.aborted !== true && !this.#port.isUp(peer)) return Promise.reject(new PeerUnavailableError(peer, 'not connected'))
+    const copy = request.slice()
+    return this.#requests.start(peer, options.timeoutMs ?? this.#requestTimeoutMs, options.signal, (id) => this.#port.send(peer, (target) => target.request(this.localId, id, copy)))
   }
 
   async dial (address: string, options: { signal?: AbortSignal } = {}): Promise<string> {
@@ -362,25 +330,10 @@ export class MemoryTransport extends ServiceBase implements GossipTransport {
   }
 
   #onRequest (from: string, id: number, data: Uint8Array): void {
-    const reply = (answer: Answer): void => { this.#port.send(from, (target) => target.answer(this.localId, id, answer)) }
-    const handler = this.#requestHandler
-    if (handler === undefined) {
-      reply({ ok: false, error: 'no request handler' })
-      return
-    }
-    Promise.resolve()
-      .then(() => handler(from, data))
-      .then((response) => {
-        if (response.byteLength > this.#maxBytes) reply({ ok: false, error: new MessageTooLargeError('response', response.byteLength, this.#maxBytes).message })
-        else reply({ ok: true, data: response.slice() })
-      }, (err: unknown) => reply({ ok: false, error: errorText(err) }))
-  }
-
-  #onAnswer (from: string, id: number, answer: Answer): void {
-    const pending = this.#pending.get(id)
-    if (pending === undefined || pending.peer !== from) return
-    if (answer.ok) pending.settle(() => pending.resolve(answer.data))
-    else pending.settle(() => pending.reject(new RemoteHandlerError(from, answer.error)))
+    answerRequest(this.#requestHandler, from, data, this.#maxBytes, (answer) => {
+      const copied: Answer = answer.ok ? { ok: true, data: answer.data.slice() } : answer
+      this.#port.send(from, (target) => target.answer(this.localId, id, copied))
+    })
   }
 
   #onPeerEvent (event: PeerEvent): void {
@@ -388,12 +341,6 @@ export class MemoryTransport extends ServiceBase implements GossipTransport {
     if (event.type === 'up') this.#peers.add(event.peer)
     else this.#peers.delete(event.peer)
     for (const h of [...this.#peerHandlers]) this.#call('peer handler', () => h(event))
-  }
-
-  #onLinkLost (peer: string): void {
-    for (const p of [...this.#pending.values()]) {
-      if (p.peer === peer) p.settle(() => p.reject(new PeerUnavailableError(peer, 'connection lost')))
-    }
   }
 
   #call (what: string, fn: () => void): void {

@@ -101,16 +101,8 @@ export async function startChaosCluster (o: { zones: number, nodesPerZone: numbe
     freeze: (n) => { n.state = 'stopped'; killQuietly(n.pid, 'SIGSTOP') },
     thaw: (n) => { killQuietly(n.pid, 'SIGCONT'); n.state = 'up' },
     cuttable: nodes.every((n) => n.veth !== undefined),
-    cut: async (zone) => {
-      const victims = nodes.filter((n) => n.zone === zone)
-      await runCommand(['ip', 'link', 'set', vethOf(victims, zone), 'down'])
-      for (const n of victims) if (n.state === 'up') n.state = 'cut'
-    },
-    heal: async (zone) => {
-      const victims = nodes.filter((n) => n.zone === zone)
-      await runCommand(['ip', 'link', 'set', vethOf(victims, zone), 'up'])
-      for (const n of victims) if (n.state === 'cut') n.state = 'up'
-    },
+    cut: (zone) => setZoneLink(nodes.filter((n) => n.zone === zone), zone, 'down'),
+    heal: (zone) => setZoneLink(nodes.filter((n) => n.zone === zone), zone, 'up'),
     restart: async (victims, timeoutMs) => {
       for (const n of victims) { local.restart(n, n.argv); n.state = 'starting' }
       const ready = await Promise.all(victims.map(async (n) => {
@@ -131,9 +123,14 @@ export async function startChaosCluster (o: { zones: number, nodesPerZone: numbe
   }
 }
 
-/** The host-side veth of a zone (`livestore cluster --netns` prints it per node). */
-function vethOf (zoneNodes: readonly ChaosNode[], zone: string): string {
+/**
+ * Sets the host-side veth of a zone (`livestore cluster --netns` prints it per node) down or
+ * up; its running nodes are `cut` while it is down.
+ */
+async function setZoneLink (zoneNodes: readonly ChaosNode[], zone: string, link: 'up' | 'down'): Promise<void> {
   const veth = zoneNodes[0]?.veth
   if (veth === undefined) throw new Error(`zone ${zone} does not run in a network namespace`)
-  return veth
+  await runCommand(['ip', 'link', 'set', veth, link])
+  const [from, to]: [NodeState, NodeState] = link === 'down' ? ['up', 'cut'] : ['cut', 'up']
+  for (const n of zoneNodes) if (n.state === from) n.state = to
 }
