@@ -23,6 +23,7 @@ describe('ring config', () => {
     ['a partition above int32', (c) => { c.partitions = ['2147483648'] }, 'ring.partitions[0]'],
     ['a heartbeat timeout not above the period', (c) => { c.heartbeat_timeout = 1000 }, 'ring.heartbeat_timeout'],
     ['a tombstone horizon within one anti-entropy round', (c) => { c.tombstone_horizon = 30_000 }, 'ring.tombstone_horizon'],
+    ['a departure horizon shorter than the tombstone horizon', (c) => { c.departure_horizon = 60_000 }, 'ring.departure_horizon'],
   ]
   for (const [name, modify, key] of cases) {
     it(`reports ${name}`, () => {
